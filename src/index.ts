@@ -24,3 +24,5 @@ export { BaseModel, Sequential, Model, modelFromJSON } from './train/model.js';
 export type { ModelOptions, PredictOptions } from './train/model.js';
 export { toNested } from './train/data.js';
 export type { TensorLike, NDArray } from './train/data.js';
+export { VERSION, saveModel, loadModel, loadWeights, readModelMetadata, encodeModel, decodeModel, saveCheckpoint, loadCheckpoint, checkpointSidecarPath } from './train/serialize.js';
+export type { SaveModelOptions, ModelFileMetadata, LoadWeightsOptions, LoadWeightsResult, OptimizerState, OptimizerLike, CheckpointInput, LoadedCheckpoint, FloatTensor } from './train/serialize.js';

@@ -97,10 +97,19 @@ export function dropout(x: Var, p: number, rng: Rng): Var {
 /** Variational dropout for sequences: one (B, I) mask shared by every step of x (B, T, I). */
 export function dropoutSequence(x: Var, p: number, rng: Rng): Var {
   if (p <= 0) return x;
+  const [B, , I] = x.shape as [number, number, number];
+  const mask = Tensor.temp([B, I], floatType(x));
+  dropoutMask(rng, p, mask.data);
+  return dropoutSequenceWithMask(x, mask);
+}
+
+/**
+ * `dropoutSequence` with a given (B, I) mask (already scaled, e.g. 0 or 1/(1−p)):
+ * y[b, t, i] = x[b, t, i]·mask[b, i]. Keeps x's time mask. Lets tests fix the mask.
+ */
+export function dropoutSequenceWithMask(x: Var, mask: Tensor): Var {
   const [B, T, I] = x.shape as [number, number, number];
   const dt = floatType(x);
-  const mask = Tensor.temp([B, I], dt);
-  dropoutMask(rng, p, mask.data);
   const y = newVar(x.shape, needsGrad(x), dt);
   dropoutTimeFixed({ B, T, I, x: x.data, mask: mask.data, y: y.data });
   y.mask = x.mask;

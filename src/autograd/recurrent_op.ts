@@ -1,5 +1,4 @@
 import { Tensor } from '../tensor/tensor.js';
-import type { FloatArray } from '../tensor/tensor.js';
 import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../kernels/ref/lstm.js';
 import { gruBackward, gruBackwardWorkSize, gruCacheSize, gruForward } from '../kernels/ref/gru.js';
 import { rnnBackward, rnnBackwardWorkSize, rnnCacheSize, rnnForward } from '../kernels/ref/rnn.js';
@@ -78,7 +77,19 @@ export function recurrentSequence(
   if (rg) {
     tape.push(() => {
       if (!y.grad && !hT.grad && !(cT && cT.grad)) return;
-      // Re-derive views: the heap may have grown since the forward pass.
+      // Allocate everything first, then take views: on a non-shared heap, growth detaches views.
+      const dims = [B, T, I, H] as const;
+      const workSize = isLstm ? lstmBackwardWorkSize(...dims) : cell === 'rnn_tanh' || cell === 'rnn_relu' ? rnnBackwardWorkSize(...dims) : gruBackwardWorkSize(...dims);
+      const work = Tensor.temp([workSize], dtype);
+      // Input gradients are written with '=' semantics into temporaries, then accumulated.
+      const dx = x.requiresGrad ? Tensor.temp([B, T, I], dtype) : null;
+      const dh0 = h0 && h0.requiresGrad ? Tensor.temp([B, H], dtype) : null;
+      const dc0 = c0 && c0.requiresGrad ? Tensor.temp([B, H], dtype) : null;
+      const pg = (v: Var | null): Tensor | null => (v ? (v.requiresGrad ? (gradOf(v), v.grad!) : Tensor.zeros(v.shape, dtype)) : null);
+      const gwih = pg(w.wih)!;
+      const gwhh = pg(w.whh)!;
+      const gbih = pg(w.bih);
+      const gbhh = pg(w.bhh);
       const args = {
         B,
         T,
@@ -97,18 +108,10 @@ export function recurrentSequence(
         dy: y.grad ? y.grad.data : null,
         dhT: hT.grad ? hT.grad.data : null,
       };
-      const dims = [B, T, I, H] as const;
-      const workSize = isLstm ? lstmBackwardWorkSize(...dims) : cell === 'rnn_tanh' || cell === 'rnn_relu' ? rnnBackwardWorkSize(...dims) : gruBackwardWorkSize(...dims);
-      const work = Tensor.temp([workSize], dtype);
-      // Input gradients are written with '=' semantics into temporaries, then accumulated.
-      const dx = x.requiresGrad ? Tensor.temp([B, T, I], dtype) : null;
-      const dh0 = h0 && h0.requiresGrad ? Tensor.temp([B, H], dtype) : null;
-      const dc0 = c0 && c0.requiresGrad ? Tensor.temp([B, H], dtype) : null;
-      const pg = (v: Var | null): FloatArray | null => (v && v.requiresGrad ? gradOf(v) : null);
-      const dwih = pg(w.wih) ?? Tensor.zeros(w.wih.shape, dtype).data;
-      const dwhh = pg(w.whh) ?? Tensor.zeros(w.whh.shape, dtype).data;
-      const dbih = w.bih ? (pg(w.bih) ?? Tensor.zeros(w.bih.shape, dtype).data) : null;
-      const dbhh = w.bhh ? (pg(w.bhh) ?? Tensor.zeros(w.bhh.shape, dtype).data) : null;
+      const dwih = gwih.data;
+      const dwhh = gwhh.data;
+      const dbih = gbih ? gbih.data : null;
+      const dbhh = gbhh ? gbhh.data : null;
       const outs = { dx: dx ? dx.data : null, dh0: dh0 ? dh0.data : null, dwih, dwhh, dbih, dbhh, work: work.data };
       if (isLstm) {
         lstmBackward({ ...args, c0: c0 ? c0.data : null, dcT: cT!.grad ? cT!.grad.data : null, dc0: dc0 ? dc0.data : null, ...outs });

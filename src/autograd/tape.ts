@@ -90,6 +90,26 @@ export function backward(loss: Var, dloss = 1): void {
   tape.run();
 }
 
+/**
+ * Backpropagates from several outputs at once, seeding dL/d`outputs[k]` = `grads[k]` (added to
+ * any gradient already there), then replays the tape like `backward`. Equivalent to
+ * `backward(Σ_k sum(outputs[k] ⊙ grads[k]))` without building that sum; used for vector-Jacobian
+ * products (e.g. checking a layer against PyTorch's `torch.autograd.backward(outputs, grads)`).
+ */
+export function backwardFrom(outputs: readonly Var[], grads: readonly Tensor[]): void {
+  if (outputs.length !== grads.length) throw new Error(`backwardFrom: ${outputs.length} outputs but ${grads.length} gradients`);
+  outputs.forEach((v, k) => {
+    const g = grads[k]!;
+    if (g.size !== v.value.size) throw new Error(`backwardFrom: gradient ${k} has shape ${fmtShape(g.shape)}, output has ${fmtShape(v.shape)}`);
+  });
+  outputs.forEach((v, k) => {
+    const d = gradOf(v);
+    const s = grads[k]!.data;
+    for (let i = 0; i < d.length; i++) d[i]! += s[i]!;
+  });
+  tape.run();
+}
+
 /** The gradient of `v`, zero-filled on first use (parameters already own one). */
 export function gradOf(v: Var): FloatArray {
   if (!v.grad) v.grad = Tensor.zeros(v.shape, v.value.dtype);

@@ -83,7 +83,7 @@ export class Dense extends Layer {
     return [[...inputShapes[0]!.slice(0, -1), this.units]];
   }
 
-  override call(inputs: Var[]): Var[] {
+  override call(inputs: Var[], _ctx?: CallContext): Var[] {
     const x = inputs[0]!;
     const want: Shape = [...x.shape.slice(0, -1).map(() => null), this.inFeatures];
     this.checkShape(x, want);
@@ -169,7 +169,7 @@ export class Embedding extends Layer {
     return [[...inputShapes[0]!, this.outputDim]];
   }
 
-  override call(inputs: Var[]): Var[] {
+  override call(inputs: Var[], _ctx?: CallContext): Var[] {
     const x = inputs[0]!;
     const V = this.inputDim;
     const src = x.data;
@@ -276,7 +276,7 @@ export class Masking extends Layer {
   override outputShapes(s: Shape[]): Shape[] {
     return [s[0]!];
   }
-  override call(inputs: Var[]): Var[] {
+  override call(inputs: Var[], _ctx?: CallContext): Var[] {
     const x = inputs[0]!;
     if (x.shape.length !== 3) throw new Error(`Masking '${this.name}': expected input (batch, time, features), got ${fmtShape(x.shape)}`);
     const [B, T, F] = x.shape as [number, number, number];
@@ -315,6 +315,15 @@ export class TimeDistributed extends Layer {
   ) {
     super(opts, 'TimeDistributed');
     if (!(layer instanceof Layer)) throw new Error('TimeDistributed: expected a layer');
+    // The wrapper owns no parameters of its own: `trainable: false` must freeze the inner layer.
+    if (!this.trainable) layer.trainable = false;
+  }
+  override get trainable(): boolean {
+    return super.trainable;
+  }
+  override set trainable(v: boolean) {
+    super.trainable = v;
+    if (this.layer) this.layer.trainable = v;
   }
   override build(inputShapes: Shape[], rng: Rng): void {
     const s = inputShapes[0]!;
@@ -341,7 +350,8 @@ export class TimeDistributed extends Layer {
     return [out];
   }
   override toJSON(): { className: string; config: Record<string, unknown> } {
-    return { className: this.className, config: { name: this.name, layer: this.layer.toJSON() } };
+    const inputShape = this.inputShape ? { inputShape: this.inputShape.slice(1) } : {};
+    return { className: this.className, config: { name: this.name, trainable: this.trainable, ...inputShape, layer: this.layer.toJSON() } };
   }
   override getConfig(): Record<string, unknown> {
     return { layer: this.layer.toJSON() };
@@ -366,7 +376,7 @@ export class ActivationLayer extends Layer {
   override outputShapes(s: Shape[]): Shape[] {
     return [s[0]!];
   }
-  override call(inputs: Var[]): Var[] {
+  override call(inputs: Var[], _ctx?: CallContext): Var[] {
     return [activation(this.activation, inputs[0]!)];
   }
   override getConfig(): Record<string, unknown> {
@@ -379,4 +389,12 @@ registerLayer('Embedding', (c) => new Embedding(c as unknown as EmbeddingOptions
 registerLayer('Dropout', (c) => new Dropout(c as unknown as DropoutOptions));
 registerLayer('Masking', (c) => new Masking(c as unknown as MaskingOptions));
 registerLayer('Activation', (c) => new ActivationLayer(c as unknown as ActivationLayerOptions));
-registerLayer('TimeDistributed', (c) => new TimeDistributed(layerFromConfig(c.layer as { className: string; config: Record<string, unknown> }), { name: c.name as string }));
+registerLayer(
+  'TimeDistributed',
+  (c) =>
+    new TimeDistributed(layerFromConfig(c.layer as { className: string; config: Record<string, unknown> }), {
+      name: c.name as string,
+      ...(c.trainable === false ? { trainable: false } : {}),
+      ...(c.inputShape ? { inputShape: c.inputShape as Shape } : {}),
+    }),
+);

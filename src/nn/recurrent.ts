@@ -174,6 +174,15 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   override call(inputs: Var[], ctx: CallContext): Var[] {
+    const all = this.callWithStates(inputs, ctx);
+    return this.returnState ? all : all.slice(0, 1);
+  }
+
+  /**
+   * Like `call`, but always returns the final states after the output: `[output, hN]` or
+   * `[output, hN, cN]` (shapes as with `returnState`). Used for step-by-step generation.
+   */
+  callWithStates(inputs: Var[], ctx: CallContext): Var[] {
     const x = inputs[0]!;
     const H = this.units;
     const L = this.numLayers;
@@ -244,12 +253,7 @@ export abstract class RecurrentLayer extends Layer {
 
     const stateOut = (list: Var[]): Var => (LD === 1 ? list[0]! : stack(list));
     if (this.stateful) this.keepStates(isLstm ? [hFinal, cFinal] : [hFinal], B, LD);
-    const result = [out];
-    if (this.returnState) {
-      result.push(stateOut(hFinal));
-      if (isLstm) result.push(stateOut(cFinal));
-    }
-    return result;
+    return isLstm ? [out, stateOut(hFinal), stateOut(cFinal)] : [out, stateOut(hFinal)];
   }
 
   private mergeDirections(ys: Var[]): Var {

@@ -23,9 +23,23 @@ interface FreeBlock {
   size: number;
 }
 
+function canShare(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  const g = globalThis as { crossOriginIsolated?: boolean; process?: unknown };
+  if (g.crossOriginIsolated === false && !g.process) return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A linear memory with a first-fit free-list allocator. */
 export class Heap {
   readonly memory: WebAssembly.Memory;
+  /** True when the memory is a SharedArrayBuffer (growth does not detach views). */
+  readonly shared: boolean;
   private free_: FreeBlock[] = [];
   private sizes = new Map<number, number>();
   private end: number;
@@ -39,7 +53,11 @@ export class Heap {
 
   constructor(initialBytes = 16 * PAGE) {
     const pages = Math.max(1, Math.ceil(initialBytes / PAGE));
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
+    // Shared memory when the platform allows it (Node; browsers when cross-origin isolated):
+    // growing a shared memory never detaches existing views, so a typed array taken before an
+    // allocation stays valid after it, and worker threads can later share the same bytes.
+    this.shared = canShare();
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: 65536, shared: this.shared });
     // Offset 0 is reserved so that 0 can mean "null pointer" for wasm kernels.
     this.end = pages * PAGE;
     this.free_.push({ start: ALIGN, size: this.end - ALIGN });

@@ -5,6 +5,8 @@ import { Layer, SymbolicTensor, layerFromConfig } from '../nn/layer.js';
 import type { CallContext, LayerNode, Shape } from '../nn/layer.js';
 import type { Parameter } from '../nn/parameter.js';
 import { gatherRows, toNDArray, toNested } from './data.js';
+import { evaluate, fit } from './fit.js';
+import type { EvaluateOptions, FitOptions, History } from './fit.js';
 import type { NDArray, TensorLike } from './data.js';
 
 /** Options shared by `Sequential` and `Model`. */
@@ -109,6 +111,28 @@ export abstract class BaseModel {
   buildFromData(xs: NDArray[]): void {
     if (this.built) return;
     this.build(xs.map((x) => [null, ...x.shape.slice(1)]));
+  }
+
+  /**
+   * Trains the model (async; yields to the event loop between batches). Loss and optimizer are
+   * options, so there is no compile step.
+   *
+   * @example
+   * const h = await model.fit(x, y, { loss: 'crossEntropy', optimizer: new Adam({ lr: 1e-3 }), epochs: 10,
+   *   batchSize: 32, validationSplit: 0.1, metrics: ['accuracy'], callbacks: [new EarlyStopping({ patience: 2 })] });
+   */
+  fit(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], opts: FitOptions): Promise<History> {
+    return fit(this, x, y, opts);
+  }
+
+  /**
+   * Mean loss and metrics on a data set, in inference mode.
+   *
+   * @example
+   * const { loss, accuracy } = model.evaluate(xTest, yTest, { loss: 'crossEntropy', metrics: ['accuracy'] });
+   */
+  evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], opts: EvaluateOptions): Record<string, number> {
+    return evaluate(this, x, y, opts);
   }
 
   /** Resets the states of every stateful recurrent layer. */

@@ -356,3 +356,13 @@ export function dropoutTimeFixedBackward<A extends FloatArray>(args: DropoutTime
     }
   }
 }
+
+/** y = log(max(x, floor)) elementwise (log of probabilities, clamped away from −∞). */
+export function logClampForward<A extends FloatArray>(x: A, floor: number, y: A, n: number = y.length): void {
+  for (let i = 0; i < n; i++) y[i] = Math.log(Math.max(x[i]!, floor));
+}
+
+/** dx = dy / x where x > floor, else 0 (the clamp's flat region). Overwrites dx. */
+export function logClampBackward<A extends FloatArray>(x: A, floor: number, dy: A, dx: A, n: number = dx.length): void {
+  for (let i = 0; i < n; i++) dx[i] = x[i]! > floor ? dy[i]! / x[i]! : 0;
+}
