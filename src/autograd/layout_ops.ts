@@ -62,38 +62,45 @@ export function merge(op: MergeOp, a: Var, b: Var): Var {
   return y;
 }
 
-/** Stacks same-shaped values along a new leading axis: k × (B, H) → (k, B, H). */
+/** Stacks k values of shape (B, H) along a new second axis: → (B, k, H) (batch stays first). */
 export function stack(xs: readonly Var[]): Var {
-  const inner = xs[0]!.shape;
-  const n = xs[0]!.value.size;
-  const y = newVar([xs.length, ...inner], needsGrad(...xs), floatType(xs[0]!));
+  const [B, H] = xs[0]!.shape as [number, number];
+  const K = xs.length;
+  const y = newVar([B, K, H], needsGrad(...xs), floatType(xs[0]!));
   const yd = y.data;
-  xs.forEach((x, k) => yd.set(x.data, k * n));
+  xs.forEach((x, k) => {
+    const xd = x.data;
+    for (let b = 0; b < B; b++) yd.set(xd.subarray(b * H, (b + 1) * H), (b * K + k) * H);
+  });
   if (y.requiresGrad)
     tape.push(() => {
       if (!y.grad) return;
       const g = y.grad.data;
       xs.forEach((x, k) => {
         if (!x.requiresGrad) return;
-        const dx = Tensor.temp(inner, floatType(x));
-        dx.data.set(g.subarray(k * n, (k + 1) * n));
+        const dx = Tensor.temp([B, H], floatType(x));
+        const d = dx.data;
+        for (let b = 0; b < B; b++) d.set(g.subarray((b * K + k) * H, (b * K + k + 1) * H), b * H);
         accumulateTensor(x, dx);
       });
     });
   return y;
 }
 
-/** Entry k of a (K, ...) value, as a new value of shape (...). */
+/** Entry k along the second axis of a (B, K, H) value, as a (B, H) value. */
 export function unstackAt(x: Var, k: number): Var {
-  const inner = x.shape.slice(1);
-  const n = x.value.size / x.shape[0]!;
-  const y = newVar(inner, needsGrad(x), floatType(x));
-  y.data.set(x.data.subarray(k * n, (k + 1) * n));
+  const [B, K, H] = x.shape as [number, number, number];
+  const y = newVar([B, H], needsGrad(x), floatType(x));
+  const yd = y.data;
+  const xd = x.data;
+  for (let b = 0; b < B; b++) yd.set(xd.subarray((b * K + k) * H, (b * K + k + 1) * H), b * H);
   if (y.requiresGrad)
     tape.push(() => {
       if (!y.grad) return;
       const dx = Tensor.zeros(x.shape, floatType(x));
-      dx.data.set(y.grad.data, k * n);
+      const d = dx.data;
+      const g = y.grad.data;
+      for (let b = 0; b < B; b++) d.set(g.subarray(b * H, (b + 1) * H), (b * K + k) * H);
       accumulateTensor(x, dx);
     });
   return y;

@@ -66,7 +66,8 @@ function checkFraction(v: unknown, what: string, where: string): number {
  * Keras-style options. Each direction of each stacked layer is one fused sequence op.
  *
  * Input (B, T, I), optionally followed by initial states (`initialState`): h0 and, for LSTM, c0,
- * each (B, H) for one layer and one direction, or (L·D, B, H) in PyTorch's layout.
+ * each (B, H) for one layer and one direction, or (B, L·D, H) — batch first, entries ordered as
+ * PyTorch's h_n: [layer 0 fwd, layer 0 bwd, layer 1 fwd, …] — so states flow between models.
  * Masked steps (from `Embedding({maskZero})` or `Masking`) leave the state unchanged, output 0,
  * and get no gradient.
  */
@@ -86,7 +87,7 @@ export abstract class RecurrentLayer extends Layer {
   protected dir: DirectionOptions = { bidirectional: false, mergeMode: 'concat' };
   protected inputSize = 0;
   private weights: RecurrentWeights[][] = []; // [layer][direction]
-  private states: Tensor[] | null = null; // stateful: persistent (L·D, B, H) per state
+  private states: Tensor[] | null = null; // stateful: persistent (B, L·D, H) per state
 
   constructor(opts: RecurrentOptions, className: string) {
     super(opts, className);
@@ -167,7 +168,7 @@ export abstract class RecurrentLayer extends Layer {
     const out: Shape[] = [this.returnSequences ? [B, T, width] : [B, width]];
     if (this.returnState) {
       const LD = this.numLayers * this.D;
-      const st: Shape = LD === 1 ? [B, this.units] : [LD, B, this.units];
+      const st: Shape = LD === 1 ? [B, this.units] : [B, LD, this.units];
       for (let k = 0; k < this.stateCount; k++) out.push(st);
     }
     return out;
@@ -200,15 +201,15 @@ export abstract class RecurrentLayer extends Layer {
       if (inputs.length - 1 !== this.stateCount)
         throw new Error(`${where}: expected ${this.stateCount} initial state tensor(s) (${isLstm ? 'h0, c0' : 'h0'}), got ${inputs.length - 1}`);
       init = inputs.slice(1).map((s, k) => {
-        const want = LD === 1 ? [B, H] : [LD, B, H];
+        const want = LD === 1 ? [B, H] : [B, LD, H];
         const ok = s.shape.length === want.length && s.shape.every((d, i) => d === want[i]);
         if (!ok) throw new Error(`${where}: expected initial state ${isLstm ? ['h0', 'c0'][k] : 'h0'} ${fmtShape(want)}, got ${fmtShape(s.shape)}`);
         return s;
       });
     } else if (this.stateful && this.states) {
-      if (this.states[0]!.shape[1] !== B)
-        throw new Error(`${where}: stateful layer was used with batch size ${this.states[0]!.shape[1]}, got ${B}; call resetStates() first`);
-      init = this.states.map((t) => new Var(t.reshape(LD === 1 ? [B, H] : [LD, B, H]), false));
+      if (this.states[0]!.shape[0] !== B)
+        throw new Error(`${where}: stateful layer was used with batch size ${this.states[0]!.shape[0]}, got ${B}; call resetStates() first`);
+      init = this.states.map((t) => new Var(t.reshape(LD === 1 ? [B, H] : [B, LD, H]), false));
     }
     const initAt = (k: number, idx: number): Var | null => {
       const s = init[k];
@@ -264,10 +265,13 @@ export abstract class RecurrentLayer extends Layer {
 
   private keepStates(lists: Var[][], B: number, LD: number): void {
     const H = this.units;
-    if (!this.states || this.states[0]!.shape[1] !== B) this.states = lists.map(() => Tensor.persistent([LD, B, H], this.dtype));
+    if (!this.states || this.states[0]!.shape[0] !== B) this.states = lists.map(() => Tensor.persistent([B, LD, H], this.dtype));
     lists.forEach((list, k) => {
       const dst = this.states![k]!.data;
-      list.forEach((v, i) => dst.set(v.data, i * B * H));
+      list.forEach((v, i) => {
+        const src = v.data;
+        for (let b = 0; b < B; b++) dst.set(src.subarray(b * H, (b + 1) * H), (b * LD + i) * H);
+      });
     });
   }
 
@@ -414,7 +418,7 @@ const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave'];
  * Runs a recurrent layer forwards and backwards over the sequence and merges the outputs.
  * Matches PyTorch `bidirectional=True`: parameters `*_reverse`, and stacked layers receive the
  * concatenation of both directions; `mergeMode` applies to the last layer's output. With
- * `returnState`, hN (and cN) are (L·2, B, H) in PyTorch's order [l0 fwd, l0 bwd, l1 fwd, …].
+ * `returnState`, hN (and cN) are (B, L·2, H), entries in PyTorch's order [l0 fwd, l0 bwd, l1 fwd, …].
  *
  * @example
  * new Bidirectional(new LSTM({ units: 64, returnSequences: true }), { mergeMode: 'concat' })

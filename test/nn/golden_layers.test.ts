@@ -52,6 +52,8 @@ const KERAS_CASES = [
 ];
 
 interface RecurrentRun {
+  /** Our states are (B, L·D, H) when L·D > 1; PyTorch's are (L·D, B, H). */
+  LD?: number;
   y: Var;
   hN: Var;
   cN: Var | null;
@@ -60,19 +62,33 @@ interface RecurrentRun {
   c0: Var | null;
 }
 
+/** Swaps the first two axes of a (P, Q, H) array: (P, Q, H) → (Q, P, H). */
+function swap01<A extends Float32Array | Float64Array>(a: A, P: number, Q: number, H: number): A {
+  const out = new (a.constructor as new (n: number) => A)(a.length);
+  for (let p = 0; p < P; p++) for (let q = 0; q < Q; q++) out.set(a.subarray((p * Q + q) * H, (p * Q + q + 1) * H), (q * P + p) * H);
+  return out;
+}
+
+/** Our (B, L·D, H) state in PyTorch's (L·D, B, H) layout, for comparison with fixtures. */
+function torchLayout(a: Float32Array | Float64Array, LD: number, H: number): Float32Array | Float64Array {
+  return LD === 1 ? a : swap01(a, a.length / (LD * H), LD, H);
+}
+
 /** Compares a run against the fixture: outputs, final states, input and parameter gradients. */
 function compareRecurrent(g: Golden<RnnGoldenConfig>, run: RecurrentRun, params: Map<string, Var>, tol: Tolerance = TOL): void {
   const n = g.name;
+  const LD = run.LD ?? 1;
+  const H = g.config.hidden_size;
   expectAllClose(valueOf(run.y), g.output('y'), tol, `${n} y`);
-  expectAllClose(valueOf(run.hN), g.output('h_n'), tol, `${n} h_n`);
+  expectAllClose(torchLayout(valueOf(run.hN), LD, H), g.output('h_n'), tol, `${n} h_n`);
   if (g.has('outputs', 'c_n')) {
     expect(run.cN, `${n}: c_n`).not.toBeNull();
-    expectAllClose(valueOf(run.cN!), g.output('c_n'), tol, `${n} c_n`);
+    expectAllClose(torchLayout(valueOf(run.cN!), LD, H), g.output('c_n'), tol, `${n} c_n`);
   } else expect(run.cN, `${n}: no c_n expected`).toBeNull();
 
   expectAllClose(gradArray(run.x), g.grad('x'), tol, `${n} dL/dx`);
-  if (g.has('grads', 'h0')) expectAllClose(gradArray(run.h0!), g.grad('h0'), tol, `${n} dL/dh0`);
-  if (g.has('grads', 'c0')) expectAllClose(gradArray(run.c0!), g.grad('c0'), tol, `${n} dL/dc0`);
+  if (g.has('grads', 'h0')) expectAllClose(torchLayout(gradArray(run.h0!), LD, H), g.grad('h0'), tol, `${n} dL/dh0`);
+  if (g.has('grads', 'c0')) expectAllClose(torchLayout(gradArray(run.c0!), LD, H), g.grad('c0'), tol, `${n} dL/dc0`);
   for (const name of g.paramNames()) {
     const p = params.get(name);
     expect(p, `${n}: parameter ${name}`).toBeDefined();
@@ -92,17 +108,19 @@ function runLayerGolden(name: string): void {
   const B = cfg.batch_size;
   const T = cfg.seq_len;
   const H = cfg.hidden_size;
-  // Our layer takes one initial state per kind: (L·D, B, H) in PyTorch's layout, or (B, H) when L·D = 1.
-  const stateShape = LD === 1 ? [B, H] : [LD, B, H];
+  // Our layer takes one initial state per kind: (B, L·D, H) batch first, or (B, H) when L·D = 1;
+  // PyTorch's h0/h_n are (L·D, B, H), so fixture states are transposed on the way in and out.
+  const stateShape = LD === 1 ? [B, H] : [B, LD, H];
+  const ours = (a: Float32Array): Float32Array => (LD === 1 ? a : swap01(a, LD, B, H));
 
   withArena(() => {
     const xg = g.input('x');
     const x = leaf(xg.data, xg.shape);
     if (cfg.lengths) x.mask = lengthMask(cfg.lengths, T);
-    const h0 = cfg.has_h0 ? leaf(g.input('h0').data, stateShape) : null;
-    const c0 = cfg.has_h0 && isLstm ? leaf(g.input('c0').data, stateShape) : null;
+    const h0 = cfg.has_h0 ? leaf(ours(g.input('h0').data), stateShape) : null;
+    const c0 = cfg.has_h0 && isLstm ? leaf(ours(g.input('c0').data), stateShape) : null;
     const states = [h0, c0].filter((v): v is Var => v !== null);
-    const seeds = [g.input('r_y').data, g.input('r_h').data, ...(isLstm ? [g.input('r_c').data] : [])];
+    const seeds = [g.input('r_y').data, ours(g.input('r_h').data), ...(isLstm ? [ours(g.input('r_c').data)] : [])];
 
     const outs = forwardBackward(() => layer.call([x, ...states], { training: false, rng: new Rng(1) }), seeds);
     expect(outs.length, `${name}: [y, h_n${isLstm ? ', c_n' : ''}]`).toBe(isLstm ? 3 : 2);
@@ -117,7 +135,7 @@ function runLayerGolden(name: string): void {
         for (let k = b * T * D * H + len * D * H; k < (b + 1) * T * D * H; k++) expect(yd[k], `${name}: y padded`).toBe(0);
       });
     }
-    compareRecurrent(g, { y, hN, cN: cN ?? null, x, h0, c0 }, paramMap(layer));
+    compareRecurrent(g, { LD, y, hN, cN: cN ?? null, x, h0, c0 }, paramMap(layer));
   });
 }
 

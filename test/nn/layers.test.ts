@@ -349,10 +349,16 @@ describe('recurrent semantics (Keras)', () => {
       expectClose(y!.data.subarray(s * 2 * H, s * 2 * H + H), yf!.data.subarray(s * H, (s + 1) * H), 'fwd half', 0);
       expectClose(y!.data.subarray(s * 2 * H + H, (s + 1) * 2 * H), yb.data.subarray(s * H, (s + 1) * H), 'bwd half', 0);
     }
-    // h_n, c_n: (2, B, H) = [fwd, bwd] as PyTorch.
-    expect(h!.shape).toEqual([2, B, H]);
-    expect(h!.data).toEqual(Float32Array.from([...hf!.data, ...hb!.data]));
-    expect(c!.data).toEqual(Float32Array.from([...cf!.data, ...cb!.data]));
+    // h_n, c_n: (B, 2, H), each row [fwd, bwd] in PyTorch's order.
+    expect(h!.shape).toEqual([B, 2, H]);
+    const interleave = (f: Float32Array | Float64Array, b2: Float32Array | Float64Array): Float32Array =>
+      Float32Array.from({ length: 2 * B * H }, (_, i) => {
+        const b = Math.floor(i / (2 * H));
+        const d = Math.floor(i / H) % 2;
+        return (d === 0 ? f : b2)[b * H + (i % H)]!;
+      });
+    expect(h!.data).toEqual(interleave(hf!.data, hb!.data));
+    expect(c!.data).toEqual(interleave(cf!.data, cb!.data));
 
     const ops: Record<Exclude<MergeMode, 'concat'>, (a: number, b: number) => number> = { sum: (a, b) => a + b, mul: (a, b) => a * b, ave: (a, b) => 0.5 * (a + b) };
     for (const [mode, f] of Object.entries(ops)) {
@@ -413,7 +419,7 @@ describe('recurrent semantics (Keras)', () => {
     expect(() => run(lstm, [x, randn([B, 4], 1)])).toThrow("LSTM 'chk': expected 2 initial state tensor(s) (h0, c0), got 1");
     expect(() => run(lstm, [x, randn([B, 5], 1), randn([B, 4], 1)])).toThrow(`LSTM 'chk': expected initial state h0 (${B}, 4), got (${B}, 5)`);
     const bi = build(Bidirectional(new GRU({ units: 4, name: 'chk_bi' })), [null, I]);
-    expect(() => run(bi, [x, randn([B, 4], 1)])).toThrow(`GRU 'chk_bi': expected initial state h0 (2, ${B}, 4), got (${B}, 4)`);
+    expect(() => run(bi, [x, randn([B, 4], 1)])).toThrow(`GRU 'chk_bi': expected initial state h0 (${B}, 2, 4), got (${B}, 4)`);
   });
 });
 
@@ -470,10 +476,11 @@ describe('masking', () => {
           const [y1, ...s1] = forward(unpadded(all, b, pre));
           // Final states: each sequence's state after its last real step.
           states.forEach((s, k) => {
-            const per = s.shape.length === 3 ? s.shape[0]! : 1;
+            // States are (B, L·D, H) when L·D > 1, else (B, H).
+            const per = s.shape.length === 3 ? s.shape[1]! : 1;
             const Hs = s.shape[s.shape.length - 1]!;
             for (let q = 0; q < per; q++) {
-              const got = s.data.subarray((q * lengths.length + b) * Hs, (q * lengths.length + b + 1) * Hs);
+              const got = s.data.subarray((b * per + q) * Hs, (b * per + q + 1) * Hs);
               expectClose(got, s1[k]!.data.subarray(q * Hs, (q + 1) * Hs), `${label} state ${k}[${q}] row ${b}`, 1e-6);
             }
           });
