@@ -287,15 +287,9 @@ function outputCount(model: BaseModel): number {
   return Array.isArray(o) ? o.length : 1;
 }
 
-/** Output shapes from one forward pass on the first row (cheap, validates the data flow). */
-function predictShapes(model: BaseModel, xs: NDArray[]): number[][] {
-  const mark = arena.mark();
-  try {
-    const outs = model.call(model.batchVars(xs, [0], 0, 1), { training: false, rng: new Rng(0) });
-    return outs.map((o) => [...o.shape]);
-  } finally {
-    arena.release(mark);
-  }
+/** Output shapes for the data's input shapes, derived symbolically (no forward pass, so stateful layers keep their state). */
+function predictShapes(model: BaseModel, xs: NDArray[]): (number | null)[][] {
+  return model.outputShapes(xs.map((x) => [null, ...x.shape.slice(1)])).map((s) => [...s]);
 }
 
 /** Mean loss (weighted by rows) and metrics over a data set, in inference mode. */

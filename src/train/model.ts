@@ -48,6 +48,8 @@ export abstract class BaseModel {
   abstract call(inputs: Var[], ctx: CallContext): Var[];
   /** Config JSON that rebuilds the architecture. */
   abstract toJSON(): Record<string, unknown>;
+  /** Output shapes (batch null) for the given input shapes. */
+  abstract outputShapes(inputShapes: Shape[]): Shape[];
 
   /** Unique parameters with their full names (`<layer>.<param>`, PyTorch `state_dict` style). */
   namedParameters(): [string, Parameter][] {
@@ -272,6 +274,12 @@ export class Sequential extends BaseModel {
     this.isBuilt = true;
   }
 
+  outputShapes(inputShapes: Shape[]): Shape[] {
+    let s = inputShapes;
+    for (const l of this.stack) s = l.outputShapes(s).slice(0, 1);
+    return s;
+  }
+
   call(inputs: Var[], ctx: CallContext): Var[] {
     let xs = inputs;
     for (const l of this.stack) xs = l.call(xs, ctx).slice(0, 1);
@@ -330,6 +338,16 @@ export class Model extends BaseModel {
     const rng = new Rng(this.seed);
     for (const n of this.order) if (!n.layer.built) n.layer.build(n.inputs.map((s) => s.shape), rng);
     this.isBuilt = true;
+  }
+
+  outputShapes(inputShapes: Shape[]): Shape[] {
+    const known = new Map<SymbolicTensor, Shape>();
+    this.inputs.forEach((s, i) => known.set(s, inputShapes[i] ?? s.shape));
+    for (const n of this.order) {
+      const outs = n.layer.outputShapes(n.inputs.map((s) => known.get(s)!));
+      n.outputs.forEach((s, i) => known.set(s, outs[i]!));
+    }
+    return this.outputs.map((s) => known.get(s)!);
   }
 
   call(inputs: Var[], ctx: CallContext): Var[] {
