@@ -64,7 +64,11 @@ export interface History {
   stopReason: string | null;
 }
 
-/** Raised when the loss or a gradient stops being finite. */
+/**
+ * Raised when the loss or a gradient stops being finite, or an optimizer update overflows a
+ * parameter. The parameters are never left non-finite: an overflowing update is undone (the
+ * optimizer's own state, e.g. Adam's moments, has still taken that step).
+ */
 export class NonFiniteError extends Error {
   constructor(message: string) {
     super(message);
@@ -88,8 +92,46 @@ function sliceRows(a: NDArray, start: number, end: number): NDArray {
   return { data: a.data.subarray(start * row, end * row), shape: [end - start, ...a.shape.slice(1)] };
 }
 
-function checkPositiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`fit: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+/** One finite weight per output (default all 1). */
+function checkLossWeights(w: unknown, nOut: number, where: string): number[] {
+  if (w === undefined) return new Array<number>(nOut).fill(1);
+  if (!Array.isArray(w) || w.length !== nOut)
+    throw new Error(`${where}: lossWeights has ${Array.isArray(w) ? w.length : JSON.stringify(w)} value(s) but the model has ${nOut} output(s); give one weight per output`);
+  w.forEach((v, k) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: lossWeights[${k}] must be a finite number, got ${String(v)}`);
+  });
+  return w as number[];
+}
+
+/**
+ * Lets timers, I/O and UI work run between batches. setImmediate where it exists (Node); a
+ * MessageChannel task in browsers (setTimeout(0) is clamped to ≥ 4 ms when nested).
+ */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
+  if (typeof MessageChannel === 'function')
+    return new Promise((r) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        r();
+      };
+      ch.port2.postMessage(null);
+    });
+  return new Promise((r) => setTimeout(r, 0));
+}
+
+/** Index of the first non-finite value, or −1 (x·0 is 0 for finite x and NaN otherwise). */
+function firstNonFinite(d: ArrayLike<number>): number {
+  let acc = 0;
+  for (let i = 0; i < d.length; i++) acc += d[i]! * 0;
+  if (acc === 0) return -1;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
+  return -1;
+}
+
+function checkPositiveInt(v: unknown, what: string, where = 'fit'): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -122,7 +164,7 @@ export async function fit(model: BaseModel, x: TensorLike | TensorLike[], y: Ten
   if (N === 0) throw new Error('fit: no training samples (x is empty)');
   const lossList = (Array.isArray(opts.loss) ? opts.loss : [opts.loss]).map(getLoss);
   if (lossList.length !== nOut) throw new Error(`fit: the model has ${nOut} output(s) but ${lossList.length} loss(es) were given`);
-  const lossWeights = opts.lossWeights ?? lossList.map(() => 1);
+  const lossWeights = checkLossWeights(opts.lossWeights, nOut, 'fit');
   const outShapes = predictShapes(model, xs);
   lossList.forEach((l, k) => l.validate(outShapes[k]!, ys[k]!, nOut > 1 ? `y[${k}]` : 'y'));
 
@@ -131,6 +173,10 @@ export async function fit(model: BaseModel, x: TensorLike | TensorLike[], y: Ten
     const [vx, vy] = opts.validationData;
     const vxs = model.inputsToArrays(vx, 'validationData[0]');
     const vys = asList(vy, nOut, 'validationData[1]').map((v, i) => toNDArray(v, `validationData[1]${nOut > 1 ? `[${i}]` : ''}`));
+    const nv = vxs[0]!.shape[0]!;
+    vys.forEach((a, i) => {
+      if (a.shape[0] !== nv) throw new Error(`fit: validationData[0] has ${nv} samples but validationData[1]${nOut > 1 ? `[${i}]` : ''} has ${a.shape[0]}`);
+    });
     lossList.forEach((l, k) => l.validate(outShapes[k]!, vys[k]!, 'validationData[1]'));
     val = { xs: vxs, ys: vys };
   } else if (opts.validationSplit) {
@@ -191,8 +237,16 @@ export async function fit(model: BaseModel, x: TensorLike | TensorLike[], y: Ten
 
   await emit((c) => c.onTrainBegin?.(ctx));
   const order = new Int32Array(nTrain);
+  // The weights before each optimizer step, to undo an update that overflows them.
+  const before = params.map((p) => p.data.slice());
   let lastLogs: Logs = {};
   for (let epoch = initialEpoch; epoch < epochs && !ctx.stopTraining; epoch++) {
+    // An abort during the previous epoch's last batch (or before fit) starts no new epoch.
+    if (opts.signal?.aborted) {
+      ctx.stopTraining = true;
+      ctx.stopReason = 'aborted';
+      break;
+    }
     await emit((c) => c.onEpochBegin?.(epoch, ctx));
     for (let i = 0; i < nTrain; i++) order[i] = i;
     if (opts.shuffle ?? true) rng.shuffle(order);
@@ -242,7 +296,17 @@ export async function fit(model: BaseModel, x: TensorLike | TensorLike[], y: Ten
         }
         if (opts.clipValue !== undefined) clipGradValue(params, opts.clipValue);
         if (opts.clipNorm !== undefined) clipGradNorm(params, opts.clipNorm);
+        params.forEach((p, i) => before[i]!.set(p.data));
         optimizer.step(params);
+        for (let i = 0; i < params.length; i++) {
+          const at = firstNonFinite(params[i]!.data);
+          if (at < 0) continue;
+          params.forEach((p, j) => p.data.set(before[j]!));
+          throw new NonFiniteError(
+            `fit: the update at epoch ${epoch + 1}, step ${s + 1} made parameter '${named[i]![0]}' non-finite (element ${at} became ${params[i]!.data[at]}) although its gradient was finite; ` +
+              'the weights were put back as they were before this step; try a lower learning rate or clipNorm',
+          );
+        }
         optimizer.zeroGrad(params);
         lossSum += lossValue * (end - start);
         lossRows += end - start;
@@ -256,7 +320,7 @@ export async function fit(model: BaseModel, x: TensorLike | TensorLike[], y: Ten
       const logs: Logs = { loss: lossSum / lossRows };
       for (const m of trainMetrics) logs[m.name] = m.result();
       await emit((c) => c.onBatchEnd?.(s, logs, ctx));
-      await new Promise<void>((r) => setImmediate(r));
+      await yieldToEventLoop();
     }
     if (ctx.stopReason === 'aborted') break;
     const logs: Logs = { loss: lossRows ? lossSum / lossRows : NaN };
@@ -337,18 +401,26 @@ export interface EvaluateOptions {
 
 /** The evaluator behind `model.evaluate`: `{ loss, <metric>: value }`. */
 export function evaluate(model: BaseModel, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], opts: EvaluateOptions): Logs {
+  if (!opts || opts.loss === undefined) throw new Error("evaluate: options.loss is required, e.g. { loss: 'crossEntropy' }");
+  const batchSize = checkPositiveInt(opts.batchSize ?? 32, 'batchSize', 'evaluate');
   const xs = model.inputsToArrays(x, 'x');
   model.buildFromData(xs);
   const nOut = outputCount(model);
   const ys = asList(y, nOut, 'y').map((v, i) => toNDArray(v, nOut > 1 ? `y[${i}]` : 'y'));
+  const N = xs[0]!.shape[0]!;
+  ys.forEach((a, i) => {
+    if (a.shape[0] !== N) throw new Error(`evaluate: x has ${N} samples but y${nOut > 1 ? `[${i}]` : ''} has ${a.shape[0]}`);
+  });
   const losses = (Array.isArray(opts.loss) ? opts.loss : [opts.loss]).map(getLoss);
+  if (losses.length !== nOut) throw new Error(`evaluate: the model has ${nOut} output(s) but ${losses.length} loss(es) were given`);
+  const lossWeights = checkLossWeights(opts.lossWeights, nOut, 'evaluate');
   const shapes = predictShapes(model, xs);
   losses.forEach((l, k) => l.validate(shapes[k]!, ys[k]!, nOut > 1 ? `y[${k}]` : 'y'));
   const l0 = losses[0]!;
   const metrics = (opts.metrics ?? []).map((m) =>
     getMetric(m, { logits: 'fromLogits' in l0 ? (l0 as { fromLogits: boolean }).fromLogits : false, ignoreIndex: (l0 as { ignoreIndex?: number }).ignoreIndex }),
   );
-  const r = evaluateArrays(model, xs, ys, losses, opts.lossWeights ?? losses.map(() => 1), metrics, checkPositiveInt(opts.batchSize ?? 32, 'batchSize'));
+  const r = evaluateArrays(model, xs, ys, losses, lossWeights, metrics, batchSize);
   const out: Logs = { loss: r.loss };
   for (const m of metrics) out[m.name] = m.result();
   return out;

@@ -112,7 +112,15 @@ export abstract class BaseModel {
   /** Builds from the shapes of actual data (first call of fit/predict). */
   buildFromData(xs: NDArray[]): void {
     if (this.built) return;
-    this.build(xs.map((x) => [null, ...x.shape.slice(1)]));
+    const declared = this.inputShapes;
+    if (declared.length) {
+      this.build(declared);
+      return;
+    }
+    // No declared shape: keep the batch and (for sequences) the time axis variable, so later
+    // calls may use other lengths. Token ids (B, T) for an Embedding are sequences too.
+    const firstIsEmbedding = this.layers[0]?.className === 'Embedding';
+    this.build(xs.map((x) => (x.shape.length >= 3 || (x.shape.length === 2 && firstIsEmbedding) ? [null, null, ...x.shape.slice(2)] : [null, ...x.shape.slice(1)])));
   }
 
   /**
@@ -194,7 +202,7 @@ export abstract class BaseModel {
     arrs.forEach((a, i) => {
       if (a.shape[0] !== N) throw new Error(`${what}[${i}]: has ${a.shape[0]} samples, expected ${N} like ${what}[0]`);
       const want = this.inputShapes[i];
-      if (want && this.built) {
+      if (want) {
         const ok = want.length === a.shape.length && want.every((d, j) => d === null || d === a.shape[j]);
         if (!ok) throw new Error(`${this.name}: expected ${what}${nIn > 1 ? `[${i}]` : ''} of shape ${fmtShape(want.map((d, j) => (j === 0 ? null : d)))}, got ${fmtShape(a.shape)}`);
       }
