@@ -1,0 +1,101 @@
+// Turning harness records into result rows, the PyTorch ratio, and the text table.
+import { flopsPerStep } from './data.mjs';
+
+/**
+ * One result row from a harness record (one JSON line of bench/ours.mjs or a peer harness).
+ * Statuses: `ok`; `partial (budget)` (fewer than min_timed_steps fit in the budget: the median of
+ * those that did); `skipped (over budget)` (no timed step fit, the run was killed, or it was
+ * predicted not to fit); `skipped` (not measurable here, see note); `error`.
+ */
+export function toRow({ w, mode, impl, threads, rec, trainFactor = 3 }) {
+  const row = { workload: w.id, mode, impl, threads, ms: null, seq_per_s: null, gflops: null, ratio_vs_torch: null, status: 'error', n_timed: 0, note: '' };
+  if (!rec) return row;
+  if (rec.threads != null) row.threads = rec.threads;
+  const notes = [];
+  if (rec.note) notes.push(rec.note);
+  if (rec.notes) notes.push(rec.notes);
+  if (rec.step_ms_is_derived) notes.push('no batching: per-sequence median x batch');
+  switch (rec.status) {
+    case 'ok':
+    case 'partial(budget)':
+      row.status = rec.status === 'ok' ? 'ok' : 'partial (budget)';
+      row.ms = rec.step_ms;
+      break;
+    case 'timeout(budget)': {
+      row.status = 'skipped (over budget)';
+      const wu = rec.warmup_ms && rec.warmup_ms.length ? rec.warmup_ms[rec.warmup_ms.length - 1] : null;
+      if (wu != null) notes.push(`untimed warm-up step: ${fmtMs(wu * (rec.step_ms_is_derived ? w.batch : 1))} ms`);
+      break;
+    }
+    case 'unavailable':
+      row.status = 'skipped';
+      break;
+    default:
+      row.status = rec.status || 'error';
+  }
+  if (row.ms != null) {
+    row.seq_per_s = (w.batch / row.ms) * 1000;
+    row.gflops = flopsPerStep(w, mode, trainFactor) / 1e9 / (row.ms / 1000);
+    row.n_timed = rec.n_timed ?? 0;
+    row.p10_ms = rec.unit_p10_ms != null ? rec.unit_p10_ms * (rec.step_ms_is_derived ? w.batch : 1) : null;
+    row.p90_ms = rec.unit_p90_ms != null ? rec.unit_p90_ms * (rec.step_ms_is_derived ? w.batch : 1) : null;
+  }
+  if (rec.foreign_cpu_cores != null) row.foreign_cpu_cores = rec.foreign_cpu_cores;
+  if (rec.blas != null) row.blas = rec.blas; // PyTorch: the BLAS it runs on
+  if (rec.loss_first != null) row.loss_first = rec.loss_first;
+  if (rec.loss_last != null) row.loss_last = rec.loss_last;
+  row.note = notes.filter(Boolean).join('; ');
+  return row;
+}
+
+/** PyTorch's ms (same workload, mode, threads) ÷ ours: > 1 means faster than PyTorch. */
+export function ratioVsTorch(torchMs, ms) {
+  if (torchMs == null || ms == null || !(torchMs > 0) || !(ms > 0)) return null;
+  return torchMs / ms;
+}
+
+/** Fills ratio_vs_torch in place from the torch rows among `rows`. */
+export function attachRatios(rows) {
+  const torch = new Map();
+  for (const r of rows) if (r.impl === 'torch' && r.ms != null) torch.set(`${r.workload}|${r.mode}|${r.threads}`, r.ms);
+  for (const r of rows) r.ratio_vs_torch = ratioVsTorch(torch.get(`${r.workload}|${r.mode}|${r.threads}`), r.ms);
+  return rows;
+}
+
+export function fmtMs(x) {
+  if (x == null || Number.isNaN(x)) return '–';
+  if (x >= 1000) return x.toFixed(0);
+  if (x >= 100) return x.toFixed(1);
+  if (x >= 10) return x.toFixed(2);
+  return x.toFixed(3);
+}
+function fmtNum(x, d = 2) {
+  if (x == null || Number.isNaN(x)) return '–';
+  if (Math.abs(x) >= 1000) return x.toFixed(0);
+  if (Math.abs(x) >= 100) return x.toFixed(1);
+  return x.toFixed(d);
+}
+
+/** The result table as text (one line per row; status and notes at the end of the line). */
+export function formatTable(rows) {
+  const head = ['workload', 'mode', 'impl', 'threads', 'ms/step', 'sequences/s', 'GFLOP/s', 'torch ms/ours', 'status'];
+  const body = rows.map((r) => [
+    r.workload,
+    r.mode,
+    r.impl,
+    String(r.threads),
+    fmtMs(r.ms),
+    fmtNum(r.seq_per_s, 1),
+    fmtNum(r.gflops, 3),
+    r.ratio_vs_torch == null ? '–' : fmtNum(r.ratio_vs_torch, 3),
+    r.status + (r.n_timed && r.status !== 'ok' ? ` n=${r.n_timed}` : '') + (r.foreign_cpu_cores > 0.3 ? ` (busy machine: +${r.foreign_cpu_cores.toFixed(1)} cores)` : '') + (r.note ? ` — ${r.note}` : ''),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const right = new Set([3, 4, 5, 6, 7]);
+  const line = (cells) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(head), line(widths.map((n, i) => (i === head.length - 1 ? '-'.repeat(head[i].length) : '-'.repeat(n)))), ...body.map(line)].join('\n');
+}

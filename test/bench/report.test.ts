@@ -1,0 +1,77 @@
+// The benchmark harness's result rows, PyTorch ratio, table and command line.
+import { describe, expect, it } from 'vitest';
+import { attachRatios, formatTable, ratioVsTorch, toRow } from '../../bench/lib/report.mjs';
+import type { WorkloadSpec } from '../../bench/lib/data.mjs';
+import { parseCli } from '../../bench/run.mjs';
+
+const tiny: WorkloadSpec = { id: 'tiny-lstm', cell: 'lstm', input: 32, hidden: 64, batch: 16, seq: 32, classes: 10, loss: 'last', modes: ['train', 'infer'] };
+
+describe('rows', () => {
+  it('an ok record gives ms, sequences/s and GFLOP/s from the spec formula', () => {
+    const r = toRow({ w: tiny, mode: 'train', impl: 'torch', threads: 1, rec: { status: 'ok', step_ms: 10, n_timed: 20, threads: 1, unit_p10_ms: 9, unit_p90_ms: 12 } });
+    expect(r.status).toBe('ok');
+    expect(r.ms).toBe(10);
+    expect(r.seq_per_s).toBeCloseTo(1600, 9);
+    expect(r.gflops).toBeCloseTo(75_497_472 / 1e9 / 0.01, 9);
+    expect(r.ratio_vs_torch).toBeNull();
+    expect(r.blas).toBeUndefined();
+    expect(toRow({ w: tiny, mode: 'infer', impl: 'torch', threads: 1, rec: { status: 'ok', step_ms: 3, blas: 'reference' } }).blas).toBe('reference');
+  });
+
+  it('budget statuses: partial keeps its median, timeout is skipped with no time', () => {
+    const p = toRow({ w: tiny, mode: 'train', impl: 'recurrent-ref', threads: 1, rec: { status: 'partial(budget)', step_ms: 5000, n_timed: 2 } });
+    expect(p.status).toBe('partial (budget)');
+    expect(p.ms).toBe(5000);
+    const t = toRow({ w: tiny, mode: 'train', impl: 'recurrent-ref', threads: 1, rec: { status: 'timeout(budget)', warmup_ms: [80_000], times_ms: [] } });
+    expect(t.status).toBe('skipped (over budget)');
+    expect(t.ms).toBeNull();
+    expect(t.gflops).toBeNull();
+    expect(t.note).toMatch(/untimed warm-up step: 80000 ms/);
+    expect(toRow({ w: tiny, mode: 'infer', impl: 'recurrent-native', threads: 1, rec: { status: 'unavailable', note: 'not built' } })).toMatchObject({ status: 'skipped', note: 'not built', ms: null });
+  });
+
+  it('brain.js per-sequence times are scaled to a batch', () => {
+    const r = toRow({ w: tiny, mode: 'train', impl: 'brain', threads: 1, rec: { status: 'ok', step_ms: 160, step_ms_is_derived: true, unit_p10_ms: 9, unit_p90_ms: 11 } });
+    expect(r.ms).toBe(160);
+    expect(r.p10_ms).toBe(9 * 16);
+    expect(r.note).toMatch(/per-sequence/);
+  });
+
+  it('ratio_vs_torch = PyTorch ms at the same threads ÷ ours, null without PyTorch', () => {
+    expect(ratioVsTorch(10, 40)).toBe(0.25);
+    expect(ratioVsTorch(null, 40)).toBeNull();
+    expect(ratioVsTorch(10, null)).toBeNull();
+    const mk = (impl: string, threads: number, ms: number | null, mode: 'train' | 'infer' = 'train') => toRow({ w: tiny, mode, impl, threads, rec: ms == null ? { status: 'timeout(budget)' } : { status: 'ok', step_ms: ms } });
+    const rows = attachRatios([mk('torch', 1, 8), mk('recurrent-ref', 1, 32), mk('recurrent-wasm', 1, 4), mk('recurrent-wasm', 2, 3), mk('recurrent-ref', 1, null, 'infer'), mk('torch', 2, 6)]);
+    expect(rows.map((r) => r.ratio_vs_torch)).toEqual([1, 0.25, 2, 2, null, 1]);
+  });
+
+  it('formats a table with every required column', () => {
+    const rows = attachRatios([
+      toRow({ w: tiny, mode: 'train', impl: 'torch', threads: 1, rec: { status: 'ok', step_ms: 6.5 } }),
+      toRow({ w: tiny, mode: 'train', impl: 'recurrent-ref', threads: 1, rec: { status: 'ok', step_ms: 65 } }),
+    ]);
+    const lines = formatTable(rows).split('\n');
+    expect(lines[0]).toMatch(/^workload\s+mode\s+impl\s+threads\s+ms\/step\s+sequences\/s\s+GFLOP\/s\s+torch ms\/ours\s+status$/);
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toMatch(/tiny-lstm\s+train\s+recurrent-ref\s+1\s+65\.00\s+246\.2\s+1\.161\s+0\.100\s+ok/);
+  });
+});
+
+describe('command line', () => {
+  it('orders impls PyTorch first and drops peers with --no-peers', () => {
+    const o = parseCli(['--quick', '--workloads', 'tiny-lstm', '--impls', 'recurrent-ref,torch']);
+    expect(o).toMatchObject({ quick: true, workloads: ['tiny-lstm'], impls: ['torch', 'recurrent-ref'], threads: [1], json: false });
+    expect(parseCli(['--no-peers']).impls).toEqual(['recurrent-ref', 'recurrent-wasm', 'recurrent-native']);
+    expect(parseCli([]).impls).toContain('tfjs-wasm');
+    expect(parseCli(['--threads=1,2', '--json', '--budget', '30'])).toMatchObject({ threads: [1, 2], json: true, budget: 30, modes: ['train', 'infer'] });
+    expect(parseCli(['--modes', 'infer']).modes).toEqual(['infer']);
+  });
+
+  it('rejects unknown options and impls', () => {
+    expect(() => parseCli(['--fast'])).toThrow(/unknown option/);
+    expect(() => parseCli(['--impls', 'keras'])).toThrow(/unknown impl/);
+    expect(() => parseCli(['--threads', '0'])).toThrow(/threads/);
+    expect(() => parseCli(['--modes', 'eval'])).toThrow(/modes/);
+  });
+});
