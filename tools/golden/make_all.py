@@ -12,6 +12,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import attention  # noqa: E402
 import char_lstm  # noqa: E402
 import keras_variants  # noqa: E402
 import losses  # noqa: E402
@@ -25,6 +26,7 @@ GROUPS = {
     "losses": losses,
     "optim": optim,
     "char_lstm": char_lstm,
+    "attention": attention,
 }
 
 
