@@ -41,3 +41,37 @@ export { Accuracy, TopKAccuracy, ErrorMetric, getMetric } from './train/metrics.
 export type { Metric, MetricName } from './train/metrics.js';
 export { VERSION, saveModel, loadModel, loadWeights, readModelMetadata, encodeModel, decodeModel, saveCheckpoint, loadCheckpoint, checkpointSidecarPath } from './train/serialize.js';
 export type { SaveModelOptions, ModelFileMetadata, LoadWeightsOptions, LoadWeightsResult, OptimizerState, OptimizerLike, CheckpointInput, LoadedCheckpoint, FloatTensor } from './train/serialize.js';
+export { CharModel } from './apps/char_model.js';
+export type { CharModelOptions, CharTrainOptions, CharTrainResult, CharRoundReport, CharEvalOptions, CharModelStats } from './apps/char_model.js';
+import { heap as _heap } from './tensor/tensor.js';
+/** Diagnostics: whether tensors live in a shared `WebAssembly.Memory` (needed for worker threads) and its size. */
+export function memoryInfo(): { shared: boolean; bytes: number } {
+  return { shared: _heap.shared, bytes: _heap.memory.buffer.byteLength };
+}
+export { getBackend, setBackend } from './kernels/gemm.js';
+export type { BackendName, BackendChoice } from './kernels/gemm.js';
+export { GlobalMaxPooling1D, GlobalAveragePooling1D, AttentionPooling } from './nn/pooling.js';
+export type { AttentionPoolingOptions } from './nn/pooling.js';
+export { Attention } from './nn/attention.js';
+export type { AttentionOptions, AttentionType, AttentionResult } from './nn/attention.js';
+// Time series: CSV with dates → TimeFrame, scalers, windows, splits, metrics, baselines.
+export { parseCSV } from './timeseries/csv.js';
+export type { CSVOptions, CSVTable } from './timeseries/csv.js';
+export { parseDate, detectDateFormat, formatDate, parseFrequency, inferFrequency, addFrequency, stepsBetween, DateParseError } from './timeseries/dates.js';
+export type { DateFormat, Frequency } from './timeseries/dates.js';
+export { TimeFrame, loadTimeSeriesCSV, parseTimeSeriesCSV, describeLoadReport, parseAnyDate } from './timeseries/frame.js';
+export type { MissingPolicy, TimeSeriesCSVOptions, LoadReport, Gap } from './timeseries/frame.js';
+export { calendarFeatures, addCalendarFeatures } from './timeseries/calendar.js';
+export type { CalendarFeature } from './timeseries/calendar.js';
+export { Scaler, StandardScaler, MinMaxScaler, createScaler, scalerFromJSON } from './timeseries/scalers.js';
+export type { ScalerJSON, ScalerName } from './timeseries/scalers.js';
+export { makeWindows, recursiveForecast } from './timeseries/windows.js';
+export type { WindowOptions, Windows, FloatArray3, StepPredictor } from './timeseries/windows.js';
+export { chronologicalSplit, sliceSplit, walkForward } from './timeseries/splits.js';
+export type { Split, SplitPart, SplitSpec, SplitPreset, Fold, WalkForwardOptions } from './timeseries/splits.js';
+export { mse, mae, rmse, mape, smape, mase, maseScale, directionAccuracy, forecastMetrics } from './timeseries/metrics.js';
+export type { ForecastMetricName, ForecastMetricOptions } from './timeseries/metrics.js';
+export { persistenceForecast, seasonalNaiveForecast } from './timeseries/baselines.js';
+export type { ForecastOrigins } from './timeseries/baselines.js';
+export { compareWithBaselines, evaluateWalkForward, formatComparison } from './timeseries/evaluate.js';
+export type { BaselineComparison, CompareOptions, FoldForecaster, MetricValues } from './timeseries/evaluate.js';

@@ -48,6 +48,8 @@ export class Heap {
   private f64Cache: Float64Array;
   private i32Cache: Int32Array;
   private u8Cache: Uint8Array;
+  /** Every buffer object of `memory` seen so far (a shared memory gets a new one on each growth). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** Bytes handed out and not yet freed (long-lived blocks + arena chunks). */
   bytesInUse = 0;
 
@@ -62,6 +64,7 @@ export class Heap {
     this.end = pages * PAGE;
     this.free_.push({ start: ALIGN, size: this.end - ALIGN });
     this.bufferCache = this.memory.buffer;
+    this.buffers.add(this.bufferCache);
     this.f32Cache = new Float32Array(this.bufferCache);
     this.f64Cache = new Float64Array(this.bufferCache);
     this.i32Cache = new Int32Array(this.bufferCache);
@@ -71,6 +74,7 @@ export class Heap {
   private refresh(): void {
     if (this.bufferCache !== this.memory.buffer) {
       this.bufferCache = this.memory.buffer;
+      this.buffers.add(this.bufferCache);
       this.f32Cache = new Float32Array(this.bufferCache);
       this.f64Cache = new Float64Array(this.bufferCache);
       this.i32Cache = new Int32Array(this.bufferCache);
@@ -98,6 +102,17 @@ export class Heap {
   get u8(): Uint8Array {
     this.refresh();
     return this.u8Cache;
+  }
+
+  /**
+   * True when `buf` is (a buffer object of) this heap's memory, so a view on it can be handed to
+   * wasm kernels as byte offsets. Views taken before a shared memory grew keep their old buffer
+   * object, which stays valid and is still recognised.
+   */
+  owns(buf: ArrayBufferLike): boolean {
+    if (buf === this.bufferCache) return true;
+    this.refresh();
+    return this.buffers.has(buf);
   }
 
   /** Total bytes of the linear memory. */

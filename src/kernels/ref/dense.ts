@@ -14,7 +14,7 @@
  * A sequence (B, T, I) is passed with N = B·T.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
-import { gemm } from './gemm.js';
+import { gemm } from '../gemm.js';
 
 export interface DenseForwardArgs<A extends FloatArray> {
   N: number;

@@ -37,7 +37,7 @@
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
-import { gemm } from './gemm.js';
+import { gemm } from '../gemm.js';
 
 export interface GruForwardArgs<A extends FloatArray> {
   B: number;

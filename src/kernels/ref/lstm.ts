@@ -34,7 +34,7 @@
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
-import { gemm } from './gemm.js';
+import { gemm } from '../gemm.js';
 
 export interface LstmForwardArgs<A extends FloatArray> {
   B: number;

@@ -26,7 +26,7 @@
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
-import { gemm } from './gemm.js';
+import { gemm } from '../gemm.js';
 
 export type RnnActivation = 'tanh' | 'relu';
 

@@ -1,0 +1,407 @@
+/*
+ * Single-precision GEMM for wasm32 + SIMD128 (DESIGN.md §3), row-major, BLAS-style:
+ *
+ *   C = alpha · op(A) · op(B) + beta · C,   op(A): (M, K), op(B): (K, N), C: (M, N)
+ *
+ * Same semantics as src/kernels/ref/gemm.ts (the specification): A is stored (M, K) with row
+ * stride lda, or (K, M) when transA; B is stored (K, N) with row stride ldb, or (N, K) when transB;
+ * beta = 0 overwrites C (NaNs in C are ignored); K = 0 or alpha = 0 only scales C.
+ * Pointers are byte addresses in the imported linear memory (the tensor heap).
+ *
+ * Structure (Goto/BLIS): loop over NC-column panels of op(B) and KC-deep slices of K; pack the
+ * (KC, NC) block of op(B) into NR-column slivers, then for each MC-row block of op(A) pack it into
+ * MR-row slivers and run the MR×NR register-blocked micro-kernel over the block. Packing pads with
+ * zeros, so the micro-kernel always computes a full tile; edge tiles go through a small buffer.
+ * Tile sizes were measured in DESIGN.md §3: 4×8 micro-kernel, KC 256, MC 64, NC 1024.
+ *
+ * Memory rules (the heap owns all of linear memory, see src/tensor/heap.ts): this file has no
+ * static data and no global variables, and must not use the C stack in linear memory (no
+ * address-taken locals or arrays); tools/build/wasm.sh checks the binary for both. All working
+ * space is the caller-provided `scratch` block of sgemm_scratch_bytes() bytes.
+ *
+ * Written with clang/GCC vector extensions rather than wasm intrinsics, so the same source can
+ * later be compiled for the host (DESIGN.md §3, native/).
+ */
+
+#define MR 4
+#define NR 8
+#define KC 256
+#define MC 64
+#define NC 1024
+/* Up to this many rows of C, sgemm runs one GEMV per row instead of packing (measured). */
+#ifndef SMALL_M
+#define SMALL_M 2
+#endif
+
+#define EXPORT(name) __attribute__((export_name(name), visibility("default")))
+#define INLINE static inline __attribute__((always_inline))
+
+typedef unsigned int u32;
+
+/* 4 floats; the `u` type is for loads and stores at any float-aligned address. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef float v4fu __attribute__((vector_size(16), aligned(4), may_alias));
+
+INLINE v4f load4(const float *p) { return *(const v4fu *)p; }
+INLINE void store4(float *p, v4f v) { *(v4fu *)p = v; }
+INLINE v4f splat4(float x) { return (v4f){x, x, x, x}; }
+
+/*
+ * MADD(a, b, c) = a·b + c. The relaxed-SIMD build (second module, chosen at run time) uses
+ * f32x4.relaxed_madd, fused where the CPU has FMA. clang 14 only knows its pre-standard form,
+ * f32x4.fma (0xfd 0xaf 0x01), with the operands in the same order; tools/build/relax-wasm.mjs
+ * rewrites it to the standard opcode (0xfd 0x85 0x02), which V8 accepts.
+ */
+#ifdef RELAXED_SIMD
+#define MADD(a, b, c) __builtin_wasm_fma_f32x4(a, b, c)
+#else
+#define MADD(a, b, c) ((c) + (a) * (b))
+#endif
+
+/* Bytes of scratch sgemm needs: packed A block, packed B panel, one edge tile. */
+EXPORT("sgemm_scratch_bytes") u32 sgemm_scratch_bytes(void) {
+  return (u32)(MC * KC + KC * NC + MR * NR) * 4u;
+}
+
+INLINE int imin(int a, int b) { return a < b ? a : b; }
+
+/* 4×4 transpose: rows r0..r3 in, columns out. */
+#define TRANSPOSE4(r0, r1, r2, r3)                                  \
+  do {                                                              \
+    v4f t0_ = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);            \
+    v4f t1_ = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);            \
+    v4f t2_ = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);            \
+    v4f t3_ = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);            \
+    r0 = __builtin_shufflevector(t0_, t2_, 0, 1, 4, 5);                  \
+    r1 = __builtin_shufflevector(t0_, t2_, 2, 3, 6, 7);                  \
+    r2 = __builtin_shufflevector(t1_, t3_, 0, 1, 4, 5);                  \
+    r3 = __builtin_shufflevector(t1_, t3_, 2, 3, 6, 7);                  \
+  } while (0)
+
+/*
+ * Packs the (mc, kc) block of op(A) whose top-left element is at `a` (already offset) into
+ * MR-row slivers: sliver s holds kc groups of MR values, op(A)[s·MR + r][k] at [s·MR·kc + k·MR + r].
+ * Rows past mc are zero.
+ */
+static void pack_a(int transA, int mc, int kc, const float *a, int lda, float *restrict ap) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    const int mr = imin(MR, mc - ir);
+    float *dst = ap + ir * kc;
+    if (!transA) {
+      /* op(A)[i][k] = a[i·lda + k]: MR rows, each contiguous in k. */
+      const float *r0 = a + ir * lda;
+      if (mr == MR) {
+        const float *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;
+        int k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          v4f x0 = load4(r0 + k), x1 = load4(r1 + k);
+          v4f x2 = load4(r2 + k), x3 = load4(r3 + k);
+          TRANSPOSE4(x0, x1, x2, x3);
+          store4(dst + k * MR, x0);
+          store4(dst + k * MR + 4, x1);
+          store4(dst + k * MR + 8, x2);
+          store4(dst + k * MR + 12, x3);
+        }
+        for (; k < kc; k++) {
+          dst[k * MR + 0] = r0[k];
+          dst[k * MR + 1] = r1[k];
+          dst[k * MR + 2] = r2[k];
+          dst[k * MR + 3] = r3[k];
+        }
+      } else {
+        for (int k = 0; k < kc; k++)
+          for (int r = 0; r < MR; r++) dst[k * MR + r] = r < mr ? r0[r * lda + k] : 0.0f;
+      }
+    } else {
+      /* op(A)[i][k] = a[k·lda + i]: each k gives MR contiguous values. */
+      const float *c0 = a + ir;
+      if (mr == MR) {
+        for (int k = 0; k < kc; k++) store4(dst + k * MR, load4(c0 + k * lda));
+      } else {
+        for (int k = 0; k < kc; k++)
+          for (int r = 0; r < MR; r++) dst[k * MR + r] = r < mr ? c0[k * lda + r] : 0.0f;
+      }
+    }
+  }
+}
+
+/*
+ * Packs the (kc, nc) block of op(B) whose top-left element is at `b` into NR-column slivers:
+ * op(B)[k][s·NR + j] at [s·NR·kc + k·NR + j]. Columns past nc are zero.
+ */
+static void pack_b(int transB, int kc, int nc, const float *b, int ldb, float *restrict bp) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int nr = imin(NR, nc - jr);
+    float *dst = bp + jr * kc;
+    if (!transB) {
+      /* op(B)[k][j] = b[k·ldb + j]: each k gives NR contiguous values. */
+      const float *r = b + jr;
+      if (nr == NR) {
+        for (int k = 0; k < kc; k++) {
+          store4(dst + k * NR, load4(r + k * ldb));
+          store4(dst + k * NR + 4, load4(r + k * ldb + 4));
+        }
+      } else {
+        for (int k = 0; k < kc; k++)
+          for (int j = 0; j < NR; j++) dst[k * NR + j] = j < nr ? r[k * ldb + j] : 0.0f;
+      }
+    } else {
+      /* op(B)[k][j] = b[j·ldb + k]: NR rows of storage, each contiguous in k. */
+      const float *r0 = b + jr * ldb;
+      if (nr == NR) {
+        const float *r1 = r0 + ldb, *r2 = r1 + ldb, *r3 = r2 + ldb;
+        const float *r4 = r3 + ldb, *r5 = r4 + ldb, *r6 = r5 + ldb, *r7 = r6 + ldb;
+        int k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          v4f x0 = load4(r0 + k), x1 = load4(r1 + k);
+          v4f x2 = load4(r2 + k), x3 = load4(r3 + k);
+          v4f y0 = load4(r4 + k), y1 = load4(r5 + k);
+          v4f y2 = load4(r6 + k), y3 = load4(r7 + k);
+          TRANSPOSE4(x0, x1, x2, x3);
+          TRANSPOSE4(y0, y1, y2, y3);
+          float *d = dst + k * NR;
+          store4(d, x0);
+          store4(d + 4, y0);
+          store4(d + 8, x1);
+          store4(d + 12, y1);
+          store4(d + 16, x2);
+          store4(d + 20, y2);
+          store4(d + 24, x3);
+          store4(d + 28, y3);
+        }
+        for (; k < kc; k++) {
+          float *d = dst + k * NR;
+          d[0] = r0[k];
+          d[1] = r1[k];
+          d[2] = r2[k];
+          d[3] = r3[k];
+          d[4] = r4[k];
+          d[5] = r5[k];
+          d[6] = r6[k];
+          d[7] = r7[k];
+        }
+      } else {
+        for (int k = 0; k < kc; k++)
+          for (int j = 0; j < NR; j++) dst[k * NR + j] = j < nr ? r0[j * ldb + k] : 0.0f;
+      }
+    }
+  }
+}
+
+/*
+ * The MR×NR micro-kernel: c = alpha · (ap sliver · bp sliver) + beta · c, where beta = 0 means
+ * c is only written (never read). c has row stride ldc and is a full MR×NR tile.
+ */
+INLINE void kernel_4x8(int kc, const float *restrict ap, const float *restrict bp, float *c, int ldc,
+                       float alpha, float beta) {
+  v4f c00 = splat4(0.0f), c01 = c00, c10 = c00, c11 = c00;
+  v4f c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int k = 0; k < kc; k++) {
+    const v4f b0 = load4(bp);
+    const v4f b1 = load4(bp + 4);
+    v4f a = splat4(ap[0]);
+    c00 = MADD(a, b0, c00);
+    c01 = MADD(a, b1, c01);
+    a = splat4(ap[1]);
+    c10 = MADD(a, b0, c10);
+    c11 = MADD(a, b1, c11);
+    a = splat4(ap[2]);
+    c20 = MADD(a, b0, c20);
+    c21 = MADD(a, b1, c21);
+    a = splat4(ap[3]);
+    c30 = MADD(a, b0, c30);
+    c31 = MADD(a, b1, c31);
+    ap += MR;
+    bp += NR;
+  }
+  const v4f va = splat4(alpha);
+  float *c0 = c, *c1 = c + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+  if (beta == 0.0f) {
+    store4(c0, va * c00);
+    store4(c0 + 4, va * c01);
+    store4(c1, va * c10);
+    store4(c1 + 4, va * c11);
+    store4(c2, va * c20);
+    store4(c2 + 4, va * c21);
+    store4(c3, va * c30);
+    store4(c3 + 4, va * c31);
+  } else {
+    const v4f vb = splat4(beta);
+#define UPD(p, acc) store4(p, vb * load4(p) + va * acc)
+    UPD(c0, c00);
+    UPD(c0 + 4, c01);
+    UPD(c1, c10);
+    UPD(c1 + 4, c11);
+    UPD(c2, c20);
+    UPD(c2 + 4, c21);
+    UPD(c3, c30);
+    UPD(c3 + 4, c31);
+#undef UPD
+  }
+}
+
+/* Runs the micro-kernel over a packed (mc, kc) A block and (kc, nc) B panel into c. */
+static void macro_kernel(int mc, int nc, int kc, float alpha, float beta, const float *ap,
+                         const float *bp, float *c, int ldc, float *tile) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int nr = imin(NR, nc - jr);
+    const float *bs = bp + jr * kc;
+    for (int ir = 0; ir < mc; ir += MR) {
+      const int mr = imin(MR, mc - ir);
+      const float *as = ap + ir * kc;
+      float *ct = c + ir * ldc + jr;
+      if (mr == MR && nr == NR) {
+        kernel_4x8(kc, as, bs, ct, ldc, alpha, beta);
+      } else {
+        kernel_4x8(kc, as, bs, tile, NR, alpha, 0.0f);
+        for (int i = 0; i < mr; i++)
+          for (int j = 0; j < nr; j++) {
+            const float v = tile[i * NR + j];
+            ct[i * ldc + j] = beta == 0.0f ? v : beta * ct[i * ldc + j] + v;
+          }
+      }
+    }
+  }
+}
+
+/* c = alpha · v + beta · c for 4 values (beta = 0: c is not read). */
+INLINE void update4(float *c, v4f v, float alpha, float beta) {
+  if (beta == 0.0f)
+    store4(c, splat4(alpha) * v);
+  else
+    store4(c, splat4(beta) * load4(c) + splat4(alpha) * v);
+}
+
+INLINE float update1(float c, float v, float alpha, float beta) {
+  return beta == 0.0f ? alpha * v : beta * c + alpha * v;
+}
+
+INLINE float hsum(v4f v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+
+/*
+ * One row of C from one row of op(A) when B is stored (N, K) (transB): c[j] = alpha · a·b_j +
+ * beta · c[j], dot products along the contiguous rows of B, four rows of B at a time.
+ */
+static void gemv_t(int N, int K, float alpha, const float *a, const float *b, int ldb, float beta, float *c) {
+  int j = 0;
+  for (; j + 4 <= N; j += 4) {
+    const float *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+    v4f s0 = splat4(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    int k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const v4f x = load4(a + k);
+      s0 = MADD(x, load4(b0 + k), s0);
+      s1 = MADD(x, load4(b1 + k), s1);
+      s2 = MADD(x, load4(b2 + k), s2);
+      s3 = MADD(x, load4(b3 + k), s3);
+    }
+    /* Horizontal sums of s0..s3 into one vector: (Σs0, Σs1, Σs2, Σs3). */
+    const v4f t0 = __builtin_shufflevector(s0, s1, 0, 4, 1, 5) + __builtin_shufflevector(s0, s1, 2, 6, 3, 7);
+    const v4f t1 = __builtin_shufflevector(s2, s3, 0, 4, 1, 5) + __builtin_shufflevector(s2, s3, 2, 6, 3, 7);
+    v4f d = __builtin_shufflevector(t0, t1, 0, 1, 4, 5) + __builtin_shufflevector(t0, t1, 2, 3, 6, 7);
+    for (; k < K; k++) d += (v4f){b0[k], b1[k], b2[k], b3[k]} * splat4(a[k]);
+    update4(c + j, d, alpha, beta);
+  }
+  for (; j < N; j++) {
+    const float *bj = b + j * ldb;
+    v4f s = splat4(0.0f);
+    int k = 0;
+    for (; k + 4 <= K; k += 4) s = MADD(load4(a + k), load4(bj + k), s);
+    float d = hsum(s);
+    for (; k < K; k++) d += a[k] * bj[k];
+    c[j] = update1(c[j], d, alpha, beta);
+  }
+}
+
+/*
+ * One row of C from one row of op(A) when B is stored (K, N): c = alpha · Σ_k a[k] · B[k, :] +
+ * beta · c, sixteen columns at a time.
+ */
+static void gemv_n(int N, int K, float alpha, const float *a, const float *b, int ldb, float beta, float *c) {
+  int j = 0;
+  for (; j + 16 <= N; j += 16) {
+    v4f s0 = splat4(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    const float *bk = b + j;
+    for (int k = 0; k < K; k++, bk += ldb) {
+      const v4f x = splat4(a[k]);
+      s0 = MADD(x, load4(bk), s0);
+      s1 = MADD(x, load4(bk + 4), s1);
+      s2 = MADD(x, load4(bk + 8), s2);
+      s3 = MADD(x, load4(bk + 12), s3);
+    }
+    update4(c + j, s0, alpha, beta);
+    update4(c + j + 4, s1, alpha, beta);
+    update4(c + j + 8, s2, alpha, beta);
+    update4(c + j + 12, s3, alpha, beta);
+  }
+  for (; j + 4 <= N; j += 4) {
+    v4f s = splat4(0.0f);
+    const float *bk = b + j;
+    for (int k = 0; k < K; k++, bk += ldb) s = MADD(splat4(a[k]), load4(bk), s);
+    update4(c + j, s, alpha, beta);
+  }
+  for (; j < N; j++) {
+    float d = 0.0f;
+    for (int k = 0; k < K; k++) d += a[k] * b[k * ldb + j];
+    c[j] = update1(c[j], d, alpha, beta);
+  }
+}
+
+/* C = beta · C over an (M, N) block (beta = 0 writes zeros). */
+static void scale_c(int M, int N, float beta, float *c, int ldc) {
+  if (beta == 1.0f) return;
+  for (int i = 0; i < M; i++) {
+    float *row = c + i * ldc;
+    if (beta == 0.0f)
+      for (int j = 0; j < N; j++) row[j] = 0.0f;
+    else
+      for (int j = 0; j < N; j++) row[j] *= beta;
+  }
+}
+
+/*
+ * C = alpha · op(A) · op(B) + beta · C. `scratch` must hold sgemm_scratch_bytes() bytes
+ * (16-byte aligned is best) and must not overlap A, B or C; C must not overlap A or B.
+ */
+EXPORT("sgemm")
+void sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+           const float *B, int ldb, float beta, float *C, int ldc, float *scratch) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  /* A row or two of op(A) (batch-1 inference steps): one GEMV per row, B is read in place.
+   * Packing B would cost as much as the whole product. A transposed A row is gathered first. */
+  if (M <= SMALL_M && (!transA || K <= MC * KC + KC * NC)) {
+    for (int i = 0; i < M; i++) {
+      const float *a = A + i * lda;
+      if (transA) {
+        for (int k = 0; k < K; k++) scratch[k] = A[k * lda + i];
+        a = scratch;
+      }
+      if (transB)
+        gemv_t(N, K, alpha, a, B, ldb, beta, C + i * ldc);
+      else
+        gemv_n(N, K, alpha, a, B, ldb, beta, C + i * ldc);
+    }
+    return;
+  }
+  float *ap = scratch;
+  float *bp = ap + MC * KC;
+  float *tile = bp + KC * NC;
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = imin(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = imin(KC, K - pc);
+      /* The first K slice applies beta; later slices accumulate onto it. */
+      const float b = pc == 0 ? beta : 1.0f;
+      pack_b(transB, kc, nc, transB ? B + jc * ldb + pc : B + pc * ldb + jc, ldb, bp);
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = imin(MC, M - ic);
+        pack_a(transA, mc, kc, transA ? A + pc * lda + ic : A + ic * lda + pc, lda, ap);
+        macro_kernel(mc, nc, kc, alpha, b, ap, bp, C + ic * ldc + jc, ldc, tile);
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/** `recurrent info`: what this installation runs on. */
+import { availableParallelism, arch, platform } from 'node:os';
+import { VERSION, getBackend, memoryInfo } from '../index.js';
+import { HELP_FLAG, getBool } from './args.js';
+import { fmtBytes, jsonLine } from './io.js';
+import type { Command } from './io.js';
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'version, Node.js, compute backend, memory and cores',
+  usage: 'info [--json]',
+  details: 'The backend is chosen automatically (wasm when it loads, else ref); set RECURRENT_BACKEND=ref|wasm|auto to override.',
+  flags: [{ name: 'json', type: 'boolean', description: 'print one JSON line instead of text' }, HELP_FLAG],
+  run: async (args, io) => {
+    let backend: string;
+    try {
+      backend = getBackend();
+    } catch (e) {
+      backend = `unavailable (${(e as Error).message})`;
+    }
+    const mem = memoryInfo();
+    const info = {
+      version: VERSION,
+      node: process.versions.node,
+      platform: `${platform()}-${arch()}`,
+      backend,
+      sharedMemory: mem.shared,
+      heapBytes: mem.bytes,
+      cores: availableParallelism(),
+    };
+    if (getBool(args, 'json')) {
+      jsonLine(io, { event: 'info', ...info });
+      return 0;
+    }
+    const rows: [string, string][] = [
+      ['recurrent', info.version],
+      ['node', `${info.node} (${info.platform})`],
+      ['backend', info.backend],
+      ['memory', `${info.sharedMemory ? 'shared' : 'not shared'} WebAssembly.Memory, ${fmtBytes(info.heapBytes)} reserved${info.sharedMemory ? '' : ' (threads unavailable)'}`],
+      ['cores', String(info.cores)],
+    ];
+    for (const [k, v] of rows) io.stdout.write(`${k.padEnd(10)} ${v}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * The GEMM every kernel calls: dispatches to the active backend (DESIGN.md §3, "Selection").
+ *
+ * - `ref`  — `ref/gemm.ts`, plain TypeScript, the specification (and the only one for Float64).
+ * - `wasm` — `wasm/backend.ts`, csrc/gemm.c compiled to WebAssembly SIMD (with relaxed-SIMD FMA
+ *   when the engine has it, see `wasmVariant()`), running in place on the tensor heap; a call it
+ *   cannot take (Float64, arrays not on the heap) falls back to ref.
+ * - `auto` — wasm when the module loads, else ref. The default.
+ *
+ * The choice comes from `setBackend()`, else from the environment variable
+ * `RECURRENT_BACKEND=ref|wasm|auto` (read on first use).
+ */
+
+import type { FloatArray } from '../tensor/tensor.js';
+import { gemm as refGemm } from './ref/gemm.js';
+import { wasmAvailable, wasmGemm, wasmLoadError } from './wasm/backend.js';
+
+/** Which build of the wasm kernels runs ('simd128' | 'relaxed-simd'), null when wasm cannot load. */
+export { wasmVariant } from './wasm/backend.js';
+
+/** A backend that runs kernels. */
+export type BackendName = 'ref' | 'wasm';
+/** What can be asked for: a backend, or `auto` (the fastest that works here). */
+export type BackendChoice = BackendName | 'auto';
+
+const CHOICES: readonly BackendChoice[] = ['ref', 'wasm', 'auto'];
+
+let active: BackendName | undefined;
+
+function resolve(choice: BackendChoice, source: string): BackendName {
+  if (choice === 'ref') return 'ref';
+  if (wasmAvailable()) return 'wasm';
+  if (choice === 'wasm') throw new Error(`recurrent: ${source} asks for the wasm backend, which cannot load here: ${wasmLoadError()}`);
+  return 'ref';
+}
+
+function fromEnv(): BackendName {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const raw = env?.RECURRENT_BACKEND;
+  const v = (raw ?? '').trim().toLowerCase() || 'auto';
+  if (!(CHOICES as readonly string[]).includes(v)) {
+    throw new Error(`recurrent: RECURRENT_BACKEND must be one of ${CHOICES.join(', ')}, not '${raw}'`);
+  }
+  return resolve(v as BackendChoice, 'RECURRENT_BACKEND');
+}
+
+/** Selects the backend; returns the one now active. `wasm` throws when the module cannot load. */
+export function setBackend(choice: BackendChoice): BackendName {
+  if (!CHOICES.includes(choice)) throw new Error(`setBackend: backend must be one of ${CHOICES.join(', ')}, not '${String(choice)}'`);
+  active = resolve(choice, 'setBackend');
+  return active;
+}
+
+/** The active backend (resolving `RECURRENT_BACKEND` / auto on first call). */
+export function getBackend(): BackendName {
+  if (active === undefined) active = fromEnv();
+  return active;
+}
+
+/**
+ * C = alpha · op(A) · op(B) + beta · C on the active backend; the contract is `ref/gemm.ts`.
+ */
+export function gemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: FloatArray,
+  aOff: number,
+  lda: number,
+  B: FloatArray,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: FloatArray,
+  cOff: number,
+  ldc: number,
+): void {
+  if ((active ?? getBackend()) === 'wasm') wasmGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  else refGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+}

@@ -1,0 +1,267 @@
+/**
+ * The wasm kernels (csrc/ compiled to WebAssembly SIMD, DESIGN.md §3), run directly on the tensor
+ * heap: the module imports the heap's `WebAssembly.Memory`, so kernels take byte addresses of
+ * tensors and nothing is copied.
+ *
+ * The module is instantiated synchronously on first use. Two builds of the same C exist:
+ * `relaxed-simd` (f32x4.relaxed_madd, i.e. FMA where the CPU has it; ≈ 20–30 % faster) is used when
+ * the engine validates it — in Node 20 after turning on V8's `--experimental-wasm-relaxed-simd` at
+ * run time, as DESIGN.md §3 prescribes — unless `RECURRENT_WASM_RELAXED=0`; else `simd128`.
+ * Both are built for a shared memory (Node, cross-origin isolated browsers); for a non-shared heap
+ * the memory import is patched to non-shared, which is valid because the code uses no atomics.
+ */
+
+import type { FloatArray } from '../../tensor/tensor.js';
+import { heap } from '../../tensor/tensor.js';
+import { gemm as refGemm } from '../ref/gemm.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm.js';
+
+/** Which build of the wasm kernels: plain SIMD128, or with relaxed-SIMD FMA. */
+export type WasmVariant = 'simd128' | 'relaxed-simd';
+
+interface KernelExports {
+  sgemm(
+    transA: number,
+    transB: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    beta: number,
+    C: number,
+    ldc: number,
+    scratch: number,
+  ): void;
+  sgemm_scratch_bytes(): number;
+}
+
+/** The module's bytes (decoded from the embedded base64). */
+export function kernelsWasmBytes(variant: WasmVariant = 'simd128'): Uint8Array<ArrayBuffer> {
+  const bin = atob(variant === 'simd128' ? KERNELS_WASM_BASE64 : KERNELS_RELAXED_WASM_BASE64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function readLeb(bytes: Uint8Array, pos: { p: number }): number {
+  let result = 0;
+  let mul = 1;
+  for (;;) {
+    const b = bytes[pos.p++];
+    if (b === undefined) throw new Error('truncated module');
+    result += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) return result;
+    mul *= 128;
+  }
+}
+
+/**
+ * A copy of `bytes` whose memory import is declared non-shared (limits flag 0x03 → 0x01), for a
+ * heap that could not be shared. Same length, so no section sizes change.
+ */
+export function withUnsharedMemoryImport(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const out = bytes.slice();
+  const pos = { p: 8 };
+  while (pos.p < out.length) {
+    const id = out[pos.p++]!;
+    const size = readLeb(out, pos);
+    const end = pos.p + size;
+    if (id === 2) {
+      const count = readLeb(out, pos);
+      for (let i = 0; i < count; i++) {
+        for (let s = 0; s < 2; s++) {
+          const len = readLeb(out, pos); // module and field names
+          pos.p += len;
+        }
+        const kind = out[pos.p++];
+        if (kind === 2) {
+          if (out[pos.p] === 0x03) out[pos.p] = 0x01;
+          return out;
+        }
+        throw new Error(`unexpected import kind ${kind}`);
+      }
+    }
+    pos.p = end;
+  }
+  throw new Error('no memory import');
+}
+
+let relaxedOk: boolean | undefined;
+
+/**
+ * True when this engine runs relaxed SIMD. Node 20 (V8 11.3) validates it only behind
+ * `--experimental-wasm-relaxed-simd`, which is switched on here (it affects only modules compiled
+ * afterwards, and only whether they may use relaxed SIMD); Node ≥ 22 and current browsers ship it.
+ */
+export function relaxedSimdSupported(): boolean {
+  if (relaxedOk !== undefined) return relaxedOk;
+  const bytes = kernelsWasmBytes('relaxed-simd');
+  relaxedOk = WebAssembly.validate(bytes);
+  if (!relaxedOk) {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+    if (v8?.setFlagsFromString) {
+      try {
+        v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+        relaxedOk = WebAssembly.validate(bytes);
+      } catch {
+        relaxedOk = false;
+      }
+    }
+  }
+  return relaxedOk;
+}
+
+/** Instantiates the kernels over `memory` (the heap's in the library; any memory in tests). */
+export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, variant: WasmVariant = 'simd128'): KernelExports {
+  let bytes = kernelsWasmBytes(variant);
+  if (!shared) bytes = withUnsharedMemoryImport(bytes);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}
+
+interface Loaded {
+  k: KernelExports;
+  variant: WasmVariant;
+  /** Byte address of the packing workspace in the heap. */
+  scratch: number;
+}
+
+let loaded: Loaded | null | undefined;
+let loadError = '';
+
+function load(): Loaded | null {
+  if (loaded !== undefined) return loaded;
+  try {
+    if (typeof WebAssembly === 'undefined') throw new Error('WebAssembly is not available');
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    let variant: WasmVariant = env?.RECURRENT_WASM_RELAXED !== '0' && relaxedSimdSupported() ? 'relaxed-simd' : 'simd128';
+    let k: KernelExports;
+    try {
+      k = instantiateKernels(heap.memory, heap.shared, variant);
+    } catch (e) {
+      if (variant === 'simd128') throw e;
+      variant = 'simd128';
+      k = instantiateKernels(heap.memory, heap.shared, variant);
+    }
+    // One packing workspace for the life of the process (not an arena block: it must never move).
+    const scratch = heap.alloc(k.sgemm_scratch_bytes());
+    loaded = { k, variant, scratch };
+  } catch (e) {
+    loaded = null;
+    loadError = e instanceof Error ? e.message : String(e);
+  }
+  return loaded;
+}
+
+/** True when the wasm module loads here (it is then loaded). */
+export function wasmAvailable(): boolean {
+  return load() !== null;
+}
+
+/** The build of the kernels in use (loading them if needed), or null when wasm does not load. */
+export function wasmVariant(): WasmVariant | null {
+  return load()?.variant ?? null;
+}
+
+/** Switches the kernels to another build (tests, benchmarks); throws when it cannot run here. */
+export function setWasmVariant(variant: WasmVariant): void {
+  const w = load();
+  if (w === null) throw new Error(`recurrent: the wasm kernels cannot load here: ${loadError}`);
+  if (variant === w.variant) return;
+  if (variant === 'relaxed-simd' && !relaxedSimdSupported()) throw new Error('recurrent: this engine does not run relaxed SIMD');
+  const k = instantiateKernels(heap.memory, heap.shared, variant);
+  if (k.sgemm_scratch_bytes() > w.k.sgemm_scratch_bytes()) throw new Error('recurrent: internal error: scratch size differs between wasm builds');
+  w.k = k;
+  w.variant = variant;
+}
+
+/** Why the wasm module did not load ('' when it did or was not tried). */
+export function wasmLoadError(): string {
+  return loadError;
+}
+
+/** `arr` (a Float32Array view on the heap) can hold `n` elements from element `off` on. */
+function fits(arr: Float32Array, off: number, n: number): boolean {
+  return off >= 0 && off + n <= arr.length && heap.owns(arr.buffer);
+}
+
+/**
+ * Runs the GEMM in wasm when it can — all three arrays Float32Array views on the heap, and every
+ * element the call touches inside its array — and returns false otherwise (nothing is written).
+ * Same arguments as `ref/gemm.ts`.
+ */
+export function tryWasmGemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: FloatArray,
+  aOff: number,
+  lda: number,
+  B: FloatArray,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: FloatArray,
+  cOff: number,
+  ldc: number,
+): boolean {
+  if (!(A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array)) return false;
+  const w = load();
+  if (w === null) return false;
+  if (M <= 0 || N <= 0) return true;
+  if (!fits(C, cOff, (M - 1) * ldc + N)) return false;
+  // A and B are read only when K > 0 and alpha ≠ 0 (sgemm only scales C otherwise).
+  if (K > 0 && alpha !== 0) {
+    if (!fits(A, aOff, transA ? (K - 1) * lda + M : (M - 1) * lda + K)) return false;
+    if (!fits(B, bOff, transB ? (N - 1) * ldb + K : (K - 1) * ldb + N)) return false;
+  }
+  w.k.sgemm(
+    transA ? 1 : 0,
+    transB ? 1 : 0,
+    M,
+    N,
+    K,
+    alpha,
+    A.byteOffset + aOff * 4,
+    lda,
+    B.byteOffset + bOff * 4,
+    ldb,
+    beta,
+    C.byteOffset + cOff * 4,
+    ldc,
+    w.scratch,
+  );
+  return true;
+}
+
+/** GEMM with the `ref/gemm.ts` signature: in wasm when `tryWasmGemm` can, else the reference. */
+export function wasmGemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: FloatArray,
+  aOff: number,
+  lda: number,
+  B: FloatArray,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: FloatArray,
+  cOff: number,
+  ldc: number,
+): void {
+  if (!tryWasmGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc)) {
+    refGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  }
+}

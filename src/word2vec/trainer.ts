@@ -1,0 +1,137 @@
+/**
+ * One training thread's loop body, shared by in-process training and the worker threads: per
+ * sentence, subsampling, then for each position a random window shrink and the SG or CBOW kernel.
+ *
+ * The parameters are views of one linear memory at byte offsets (`NetLayout`), so the main
+ * thread and Hogwild workers over a shared WebAssembly.Memory run the very same code.
+ */
+import {
+  type W2vNet,
+  type W2vSampler,
+  type W2vTree,
+  cbowUpdate,
+  rngNext,
+  sigmoidTable,
+  skipgramUpdate,
+} from '../kernels/ref/w2v.js';
+
+/** The algorithm switches the loop needs (plain data: posted to workers). */
+export interface TrainerConfig {
+  sg: boolean;
+  hs: boolean;
+  negative: number;
+  window: number;
+  cbowMean: boolean;
+  computeLoss: boolean;
+  maxSentenceLength: number;
+}
+
+/** Where the parameters live in the linear memory: byte offsets and sizes. */
+export interface NetLayout {
+  V: number;
+  E: number;
+  /** (V, E) float32 */
+  syn0Ptr: number;
+  /** (V, E) float32, or 0 without negative sampling */
+  syn1negPtr: number;
+  /** (V − 1, E) float32, or 0 without hierarchical softmax */
+  syn1Ptr: number;
+}
+
+/** Tables derived from the vocabulary (plain typed arrays: posted to workers). */
+export interface TrainerTables {
+  /** (V) subsampling keep probability */
+  keep: Float32Array;
+  /** (V) */
+  aliasProb: Float32Array;
+  /** (V) */
+  aliasIdx: Int32Array;
+  /** null without hierarchical softmax */
+  tree: W2vTree | null;
+}
+
+const U32 = 4294967296;
+
+/** Runs sentences through the kernels; accumulates the loss and example count in `stats`. */
+export class SentenceTrainer {
+  readonly net: W2vNet<Float32Array>;
+  readonly samp: W2vSampler;
+  /** [Σ loss, examples] since the last `takeStats` */
+  readonly stats = new Float64Array(2);
+  private readonly sen: Int32Array;
+
+  constructor(
+    buffer: ArrayBufferLike,
+    layout: NetLayout,
+    private readonly tables: TrainerTables,
+    private readonly cfg: TrainerConfig,
+    /** (4) xoshiro128** state; copied */
+    rngState: Uint32Array,
+  ) {
+    const { V, E } = layout;
+    this.net = {
+      E,
+      syn0: new Float32Array(buffer, layout.syn0Ptr, V * E),
+      syn1neg: cfg.negative > 0 ? new Float32Array(buffer, layout.syn1negPtr, V * E) : new Float32Array(0),
+      syn1: cfg.hs && V > 1 ? new Float32Array(buffer, layout.syn1Ptr, (V - 1) * E) : new Float32Array(0),
+      neu1: new Float32Array(E),
+      neu1e: new Float32Array(E),
+      expTable: sigmoidTable(),
+      computeLoss: cfg.computeLoss,
+    };
+    this.samp = {
+      negative: cfg.negative,
+      V,
+      aliasProb: tables.aliasProb,
+      aliasIdx: tables.aliasIdx,
+      rng: Uint32Array.from(rngState),
+      negs: new Int32Array(Math.max(cfg.negative, 1)),
+    };
+    this.sen = new Int32Array(cfg.maxSentenceLength);
+  }
+
+  /**
+   * Trains on `words[0..n)` (vocabulary indices) with learning rate `alpha`. Returns the number of
+   * words left after subsampling.
+   */
+  train(words: Int32Array, n: number, alpha: number): number {
+    const { keep, tree } = this.tables;
+    const { net, samp, sen, stats } = this;
+    const { sg, window, cbowMean } = this.cfg;
+    const hsTree = this.cfg.hs ? tree : null;
+    const rng = samp.rng;
+    let len = 0;
+    for (let i = 0; i < n; i++) {
+      const w = words[i]!;
+      const p = keep[w]!;
+      // word2vec.c keeps w when p ≥ u, u uniform in [0, 1).
+      if (p < 1 && rngNext(rng) / U32 > p) continue;
+      sen[len++] = w;
+    }
+    for (let pos = 0; pos < len; pos++) {
+      const win = window - (rngNext(rng) % window);
+      if (sg) skipgramUpdate(net, samp, hsTree, sen, len, pos, win, alpha, stats);
+      else cbowUpdate(net, samp, hsTree, sen, len, pos, win, alpha, cbowMean, stats);
+    }
+    return len;
+  }
+
+  /** Returns [Σ loss, examples] and resets them. */
+  takeStats(): [number, number] {
+    const r: [number, number] = [this.stats[0]!, this.stats[1]!];
+    this.stats[0] = 0;
+    this.stats[1] = 0;
+    return r;
+  }
+
+  /** The random state, to resume a stream. */
+  rngState(): Uint32Array {
+    return Uint32Array.from(this.samp.rng);
+  }
+}
+
+/** Linear decay from alpha to minAlpha as `done` goes from 0 to `total` words. */
+export function learningRate(alpha: number, minAlpha: number, done: number, total: number): number {
+  const progress = total > 0 ? Math.min(1, done / total) : 1;
+  return alpha - (alpha - minAlpha) * progress;
+}
