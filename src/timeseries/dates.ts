@@ -31,7 +31,12 @@ const RE_SLASH = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{
 const RE_MON = /^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
 const RE_NUM = /^[+-]?\d+(?:\.\d+)?$/;
 
-/** Thrown for a value that is not a date of the format; the loader adds `file:line:`. */
+/**
+ * Thrown for a value that is not a date of the format; the loader adds `file:line:`.
+ *
+ * @example
+ * try { parseDate('2016-13-01', 'YYYY-MM-DD'); } catch (e) { e instanceof DateParseError; } // → true
+ */
 export class DateParseError extends Error {
   override name = 'DateParseError';
 }
@@ -40,12 +45,22 @@ function fail(value: string, format: string, why?: string): never {
   throw new DateParseError(`cannot parse date ${JSON.stringify(value)} (format ${format}${why ? `: ${why}` : ''})`);
 }
 
-/** Days in month `m` (1–12) of year `y`. */
+/**
+ * Days in month `m` (1–12) of year `y`.
+ *
+ * @example
+ * daysInMonth(2016, 2); // → 29
+ */
 export function daysInMonth(y: number, m: number): number {
   return m === 2 ? (isLeap(y) ? 29 : 28) : [31, 0, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
 }
 
-/** Gregorian leap year. */
+/**
+ * Gregorian leap year.
+ *
+ * @example
+ * isLeap(1900); // → false
+ */
 export function isLeap(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }
@@ -262,7 +277,12 @@ export function parseFrequency(freq: string | number | Frequency): Frequency {
   throw new Error(`frequency: cannot read ${JSON.stringify(freq)}; expected e.g. '1h', '15min', 'D', 'W', 'M' (month), 'Q', 'Y' or a number of milliseconds`);
 }
 
-/** Calendar month counter: months since year 0, for month-unit arithmetic. */
+/**
+ * Calendar month counter (UTC): months since year 0, for month-unit arithmetic.
+ *
+ * @example
+ * monthIndex(Date.UTC(1949, 1, 1)) - monthIndex(Date.UTC(1948, 11, 31)); // → 2
+ */
 export function monthIndex(t: number): number {
   const d = new Date(t);
   return d.getUTCFullYear() * 12 + d.getUTCMonth();

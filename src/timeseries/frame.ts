@@ -123,7 +123,12 @@ export class TimeFrame {
   }
 }
 
-/** Parses a date string in whatever supported format it is written in. */
+/**
+ * Parses one date string in whichever supported format it is written (see `detectDateFormat`).
+ *
+ * @example
+ * parseAnyDate('Jan 1 2000') === parseAnyDate('2000-01-01'); // → true
+ */
 export function parseAnyDate(s: string): number {
   const fmt = detectDateFormat([s]);
   if (fmt === null) throw new Error(`cannot parse date ${JSON.stringify(s)}: not in a supported format (iso, YYYY-MM-DD, YYYY-MM, M/D/YYYY, Mon D YYYY, unix)`);

@@ -18,7 +18,13 @@ export type ScalerJSON =
 
 type Numeric = Float32Array | Float64Array;
 
-/** Shared machinery of the affine scalers. */
+/**
+ * Base of the affine per-column scalers: fit, transform / inverse on frames and flat arrays, JSON.
+ *
+ * @example
+ * const s: Scaler = createScaler('standard').fit(train, ['OT']);
+ * const yHat = s.inverseTransformArray(pred, ['OT']);
+ */
 export abstract class Scaler {
   /** Fitted columns, in order. Empty until `fit`. */
   columns: string[] = [];

@@ -87,6 +87,9 @@ describe('parseTimeSeriesCSV', () => {
     const { report } = parseTimeSeriesCSV(text);
     expect(report.frequency).toEqual({ unit: 'month', step: 1, label: '1M' });
     expect(report.gaps).toEqual([{ after: '1949-02-01', before: '1949-05-01', missing: 2, line: 4 }]);
+    const filled = parseTimeSeriesCSV(text, { gaps: 'fill', missing: 'ffill' }).frame;
+    expect(Array.from(filled.times)).toEqual([0, 1, 2, 3, 4, 5].map((m) => U(1949, m, 1)));
+    expect(Array.from(filled.column('Passengers'))).toEqual([112, 118, 118, 118, 129, 121]);
   });
 
   describe('missing-value policies', () => {
