@@ -140,6 +140,7 @@ export class BPETokenizer {
 
   /** Subword symbols of `text`; the last symbol of each word ends in `</w>`. */
   tokenize(text: string): string[] {
+    if (typeof text !== 'string') throw new Error(`BPETokenizer.tokenize: expected a string, got ${text === null ? 'null' : typeof text}`);
     const out: string[] = [];
     for (const w of splitWords(text, this.lower, this.normalize)) out.push(...this.segment(w));
     return out;
@@ -299,10 +300,15 @@ function learnMerges(wordFreq: Map<string, number>, vocab: string[], vocabSize: 
     return sym[x[1] % KEY_BASE]! < sym[y[1] % KEY_BASE]!;
   };
   const heap = new Heap(before);
+  // Count of each pair's newest heap entry: a pair re-counted to the same value needs no new entry.
+  const inHeap = new Map<number, number>();
   const flush = (): void => {
     for (const k of touched) {
       const c = count.get(k);
-      if (c !== undefined) heap.push([c, k]);
+      if (c !== undefined && inHeap.get(k) !== c) {
+        heap.push([c, k]);
+        inHeap.set(k, c);
+      }
     }
     touched.clear();
   };
@@ -311,7 +317,12 @@ function learnMerges(wordFreq: Map<string, number>, vocab: string[], vocabSize: 
   const merges: [string, string][] = [];
   while (vocab.length < vocabSize) {
     let top: [number, number] | undefined;
-    while ((top = heap.pop()) !== undefined && count.get(top[1]) !== top[0]); // skip stale entries
+    for (;;) {
+      top = heap.pop();
+      if (top === undefined) break;
+      if (inHeap.get(top[1]) === top[0]) inHeap.delete(top[1]);
+      if (count.get(top[1]) === top[0]) break; // else a stale entry: skip it
+    }
     if (top === undefined || top[0] < minFrequency) break;
     const key = top[1];
     const a = Math.floor(key / KEY_BASE);

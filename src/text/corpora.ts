@@ -74,7 +74,7 @@ async function loadSST(where: string, dir: string, split: unknown, kind: 'binary
  * "-lrb-"), so split them on spaces or use `new WordTokenizer({ splitPunctuation: false })`.
  *
  * @example
- * const train = await loadSST2('/work/shared/data/sst', 'train'); // train.texts.length === 6920
+ * const train = await loadSST2('data/sst', 'train'); // train.texts.length === 6920
  */
 export function loadSST2(dir: string, split: SSTSplit): Promise<TextDataset> {
   return loadSST('loadSST2', dir, split, 'binary');
@@ -86,7 +86,7 @@ export function loadSST2(dir: string, split: SSTSplit): Promise<TextDataset> {
  * {@link loadSST2}.
  *
  * @example
- * const test = await loadSST5('/work/shared/data/sst', 'test'); // test.texts.length === 2210
+ * const test = await loadSST5('data/sst', 'test'); // test.texts.length === 2210
  */
 export function loadSST5(dir: string, split: SSTSplit): Promise<TextDataset> {
   return loadSST('loadSST5', dir, split, 'fine');
@@ -100,7 +100,7 @@ export function loadSST5(dir: string, split: SSTSplit): Promise<TextDataset> {
  * (`kFoldIds(n, 10, new Rng(seed))`).
  *
  * @example
- * const mr = await loadMR('/work/shared/data/mr-polarity'); // mr.texts.length === 10662
+ * const mr = await loadMR('data/mr-polarity'); // mr.texts.length === 10662
  */
 export async function loadMR(dir: string): Promise<TextDataset> {
   const texts: string[] = [];
@@ -127,7 +127,7 @@ export async function loadMR(dir: string): Promise<TextDataset> {
  * (`new WordTokenizer({ stripHtml: true })` removes them).
  *
  * @example
- * const { texts, labels } = await loadIMDB('/work/shared/data/imdb', 'test'); // 25,000 reviews
+ * const { texts, labels } = await loadIMDB('data/imdb', 'test'); // 25,000 reviews
  */
 export async function loadIMDB(dir: string, split: IMDBSplit): Promise<TextDataset> {
   const s = checkSplit('loadIMDB', split, ['train', 'test'] as const);

@@ -304,7 +304,13 @@ function readLabelTabText(text: string, file: string, sink: Sink): TextDataset {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-/** @internal Reads a file, gunzipping it when it starts with the gzip magic bytes. */
+/**
+ * @internal Reads a file, gunzipping it when it starts with the gzip magic bytes; a missing file
+ * is a {@link TextDataError} naming it.
+ *
+ * @example
+ * const text = decodeText(await readBytes('data/sst/stsa.binary.dev.gz'));
+ */
 export async function readBytes(path: string): Promise<Uint8Array> {
   const fsp = await import('node:fs/promises');
   let bytes: Uint8Array;
@@ -326,7 +332,12 @@ export async function readBytes(path: string): Promise<Uint8Array> {
   return bytes;
 }
 
-/** @internal `dir/name` with one separator. */
+/**
+ * @internal `dir/name` with one separator.
+ *
+ * @example
+ * joinPath('data/', 'train.csv'); // 'data/train.csv'
+ */
 export function joinPath(dir: string, name: string): string {
   return dir.replace(/[\\/]+$/, '') + '/' + name;
 }

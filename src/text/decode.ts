@@ -18,7 +18,12 @@ const CP1252_80_9F = [
   0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
 ];
 
-/** Thrown for bytes that cannot be decoded; `line` is 1-based, or null for the whole file. */
+/**
+ * Thrown for bytes that cannot be decoded; `line` is 1-based, or null for the whole file.
+ *
+ * @example
+ * try { decodeText(bytes); } catch (e) { if (e instanceof DecodeError) console.log(e.line, e.reason); }
+ */
 export class DecodeError extends Error {
   constructor(
     readonly reason: string,

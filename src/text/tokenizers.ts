@@ -33,6 +33,10 @@ function checkBool(where: string, name: string, v: unknown): boolean {
   return v;
 }
 
+function checkText(where: string, text: unknown): void {
+  if (typeof text !== 'string') throw new Error(`${where}: expected a string, got ${text === null ? 'null' : typeof text}`);
+}
+
 function checkType(json: unknown, type: string, where: string): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== type) {
     const got = typeof json === 'object' && json !== null ? JSON.stringify((json as { type?: unknown }).type) : typeof json;
@@ -93,6 +97,7 @@ export class CharTokenizer implements Tokenizer {
   }
 
   tokenize(text: string): string[] {
+    checkText('CharTokenizer.tokenize', text);
     let s = normalizeText(text, this.normalize);
     if (this.lower) s = s.toLowerCase();
     if (this.unit === 'codepoint') return Array.from(s);
@@ -223,16 +228,17 @@ export class WordTokenizer implements Tokenizer {
   }
 
   tokenize(text: string): string[] {
+    checkText('WordTokenizer.tokenize', text);
     let s = normalizeText(text, this.normalize);
     if (this.stripHtml) s = s.replace(HTML_TAG_RE, ' ');
     if (this.lower) s = s.toLowerCase();
     const raw = this.splitPunctuation ? s.match(TOKEN_RE) ?? [] : s.split(/\s+/u).filter((t) => t.length > 0);
     const out: string[] = [];
     for (let tok of raw) {
-      if (this.splitPunctuation) tok = tok.replace(/’/g, "'");
+      if (this.splitPunctuation && tok.includes('’')) tok = tok.replace(/’/g, "'");
       if (this.numbers === 'token' && PURE_NUMBER_RE.test(tok)) {
         out.push(this.numberToken);
-      } else if (this.splitContractions) {
+      } else if (this.splitContractions && tok.length > 2 && tok.includes("'")) {
         pushSplitClitics(tok, out);
       } else {
         out.push(tok);

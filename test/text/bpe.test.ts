@@ -78,6 +78,10 @@ describe('BPETokenizer', () => {
     const bpe = BPETokenizer.train([words.join(' ')], { vocabSize: 60, minFrequency: 1 });
     expect(bpe.merges).toEqual(referenceMerges(counts, bpe.merges.length));
     expect(bpe.merges.length).toBeGreaterThan(20);
+    // Run to exhaustion (every word one symbol): exercises every stale-heap-entry path.
+    const all = BPETokenizer.train([words.join(' ')], { vocabSize: 1e6, minFrequency: 1 });
+    expect(all.merges).toEqual(referenceMerges(counts, Infinity));
+    expect(all.tokenize(words.slice(0, 50).join(' '))).toEqual(words.slice(0, 50).map((w) => `${w}</w>`));
   });
 
   it('does not depend on the order of the texts', () => {

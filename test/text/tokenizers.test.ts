@@ -65,6 +65,7 @@ describe('WordTokenizer', () => {
     expect(back).toBeInstanceOf(WordTokenizer);
     expect(back.toJSON()).toEqual(t.toJSON());
     expect(() => new WordTokenizer({ numbers: 'drop' as never })).toThrow(/numbers must be 'keep' or 'token', got "drop"/);
+    expect(() => tok.tokenize(undefined as never)).toThrow('WordTokenizer.tokenize: expected a string, got undefined');
     expect(() => tokenizerFromJSON({ type: 'sentencepiece' })).toThrow(/expected type "char", "word" or "bpe", got "sentencepiece"/);
   });
 });
