@@ -23,6 +23,7 @@ const json = args.has('--json');
 
 // [label, transA, transB, M, N, K]
 const SHAPES = [
+  ['inference step, batch 1 (H 256)', false, true, 1, 1024, 256],
   ['LSTM step h·W_hhᵀ (B 32, H 128)', false, true, 32, 512, 128],
   ['LSTM step h·W_hhᵀ (B 32, H 512)', false, true, 32, 2048, 512],
   ['x·W_ihᵀ all steps (B·T 2048, 4H 512, I 64)', false, true, 2048, 512, 64],

@@ -13,6 +13,7 @@
  * MR-row slivers and run the MR×NR register-blocked micro-kernel over the block. Packing pads with
  * zeros, so the micro-kernel always computes a full tile; edge tiles go through a small buffer.
  * Tile sizes were measured in DESIGN.md §3: 4×8 micro-kernel, KC 256, MC 64, NC 1024.
+ * One or two rows of C (batch-1 inference steps) skip packing: one GEMV per row reads B in place.
  *
  * Memory rules (the heap owns all of linear memory, see src/tensor/heap.ts): this file has no
  * static data and no global variables, and must not use the C stack in linear memory (no
@@ -31,6 +32,13 @@
 /* Up to this many rows of C, sgemm runs one GEMV per row instead of packing (measured). */
 #ifndef SMALL_M
 #define SMALL_M 2
+#endif
+#ifndef GEMV_T_GROUPS
+#ifdef RELAXED_SIMD
+#define GEMV_T_GROUPS 4
+#else
+#define GEMV_T_GROUPS 2
+#endif
 #endif
 
 #define EXPORT(name) __attribute__((export_name(name), visibility("default")))
@@ -66,16 +74,16 @@ EXPORT("sgemm_scratch_bytes") u32 sgemm_scratch_bytes(void) {
 INLINE int imin(int a, int b) { return a < b ? a : b; }
 
 /* 4×4 transpose: rows r0..r3 in, columns out. */
-#define TRANSPOSE4(r0, r1, r2, r3)                                  \
-  do {                                                              \
-    v4f t0_ = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);            \
-    v4f t1_ = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);            \
-    v4f t2_ = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);            \
-    v4f t3_ = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);            \
-    r0 = __builtin_shufflevector(t0_, t2_, 0, 1, 4, 5);                  \
-    r1 = __builtin_shufflevector(t0_, t2_, 2, 3, 6, 7);                  \
-    r2 = __builtin_shufflevector(t1_, t3_, 0, 1, 4, 5);                  \
-    r3 = __builtin_shufflevector(t1_, t3_, 2, 3, 6, 7);                  \
+#define TRANSPOSE4(r0, r1, r2, r3)                                     \
+  do {                                                                 \
+    v4f t0_ = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);             \
+    v4f t1_ = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);             \
+    v4f t2_ = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);             \
+    v4f t3_ = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);             \
+    r0 = __builtin_shufflevector(t0_, t2_, 0, 1, 4, 5);                \
+    r1 = __builtin_shufflevector(t0_, t2_, 2, 3, 6, 7);                \
+    r2 = __builtin_shufflevector(t1_, t3_, 0, 1, 4, 5);                \
+    r3 = __builtin_shufflevector(t1_, t3_, 2, 3, 6, 7);                \
   } while (0)
 
 /*
@@ -264,7 +272,14 @@ static void macro_kernel(int mc, int nc, int kc, float alpha, float beta, const 
   }
 }
 
-/* c = alpha · v + beta · c for 4 values (beta = 0: c is not read). */
+/*
+ * GEMV for one or two rows of C. Bit-identical to the packed path (so results do not depend on
+ * the batch size): each element of C is summed in k order with MADD within KC slices, and C is
+ * updated after each slice exactly as the micro-kernel does (first slice with beta, later with 1).
+ * Column tails use one vector lane, so relaxed-SIMD fusion matches too.
+ */
+
+/* c = alpha · v + beta · c for 4 values (beta = 0: c is not read). Same ops as kernel_4x8. */
 INLINE void update4(float *c, v4f v, float alpha, float beta) {
   if (beta == 0.0f)
     store4(c, splat4(alpha) * v);
@@ -276,74 +291,120 @@ INLINE float update1(float c, float v, float alpha, float beta) {
   return beta == 0.0f ? alpha * v : beta * c + alpha * v;
 }
 
-INLINE float hsum(v4f v) { return (v[0] + v[1]) + (v[2] + v[3]); }
-
 /*
- * One row of C from one row of op(A) when B is stored (N, K) (transB): c[j] = alpha · a·b_j +
- * beta · c[j], dot products along the contiguous rows of B, four rows of B at a time.
+ * One row of C when B is stored (N, K) (transB): c[j] = alpha · Σ_k a[k]·b_j[k] + beta · c[j].
+ * Rows of B are contiguous in k; 4×4 transposes turn four of them into columns (b_j[k] for four
+ * j), and GEMV_T_GROUPS such groups give as many independent accumulator chains (measured: 4 with
+ * FMA; 2 without, where V8 otherwise runs out of registers).
  */
 static void gemv_t(int N, int K, float alpha, const float *a, const float *b, int ldb, float beta, float *c) {
-  int j = 0;
-  for (; j + 4 <= N; j += 4) {
-    const float *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-    v4f s0 = splat4(0.0f), s1 = s0, s2 = s0, s3 = s0;
-    int k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const v4f x = load4(a + k);
-      s0 = MADD(x, load4(b0 + k), s0);
-      s1 = MADD(x, load4(b1 + k), s1);
-      s2 = MADD(x, load4(b2 + k), s2);
-      s3 = MADD(x, load4(b3 + k), s3);
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = imin(KC, K - pc);
+    const float be = pc == 0 ? beta : 1.0f;
+    const float *ak = a + pc;
+    int j = 0;
+    for (; j + 4 * GEMV_T_GROUPS <= N; j += 4 * GEMV_T_GROUPS) {
+      const float *r[4 * GEMV_T_GROUPS];
+      v4f s[GEMV_T_GROUPS];
+#pragma unroll
+      for (int q = 0; q < 4 * GEMV_T_GROUPS; q++) r[q] = b + (j + q) * ldb + pc;
+#pragma unroll
+      for (int g = 0; g < GEMV_T_GROUPS; g++) s[g] = splat4(0.0f);
+      int k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const v4f a0 = splat4(ak[k]), a1 = splat4(ak[k + 1]), a2 = splat4(ak[k + 2]), a3 = splat4(ak[k + 3]);
+#pragma unroll
+        for (int g = 0; g < GEMV_T_GROUPS; g++) {
+          const float *const *rg = r + 4 * g;
+          v4f x0 = load4(rg[0] + k), x1 = load4(rg[1] + k), x2 = load4(rg[2] + k), x3 = load4(rg[3] + k);
+          TRANSPOSE4(x0, x1, x2, x3);
+          s[g] = MADD(a0, x0, s[g]);
+          s[g] = MADD(a1, x1, s[g]);
+          s[g] = MADD(a2, x2, s[g]);
+          s[g] = MADD(a3, x3, s[g]);
+        }
+      }
+      for (; k < kc; k++) {
+        const v4f x = splat4(ak[k]);
+#pragma unroll
+        for (int g = 0; g < GEMV_T_GROUPS; g++) {
+          const float *const *rg = r + 4 * g;
+          s[g] = MADD(x, ((v4f){rg[0][k], rg[1][k], rg[2][k], rg[3][k]}), s[g]);
+        }
+      }
+#pragma unroll
+      for (int g = 0; g < GEMV_T_GROUPS; g++) update4(c + j + 4 * g, s[g], alpha, be);
     }
-    /* Horizontal sums of s0..s3 into one vector: (Σs0, Σs1, Σs2, Σs3). */
-    const v4f t0 = __builtin_shufflevector(s0, s1, 0, 4, 1, 5) + __builtin_shufflevector(s0, s1, 2, 6, 3, 7);
-    const v4f t1 = __builtin_shufflevector(s2, s3, 0, 4, 1, 5) + __builtin_shufflevector(s2, s3, 2, 6, 3, 7);
-    v4f d = __builtin_shufflevector(t0, t1, 0, 1, 4, 5) + __builtin_shufflevector(t0, t1, 2, 3, 6, 7);
-    for (; k < K; k++) d += (v4f){b0[k], b1[k], b2[k], b3[k]} * splat4(a[k]);
-    update4(c + j, d, alpha, beta);
-  }
-  for (; j < N; j++) {
-    const float *bj = b + j * ldb;
-    v4f s = splat4(0.0f);
-    int k = 0;
-    for (; k + 4 <= K; k += 4) s = MADD(load4(a + k), load4(bj + k), s);
-    float d = hsum(s);
-    for (; k < K; k++) d += a[k] * bj[k];
-    c[j] = update1(c[j], d, alpha, beta);
+    for (; j + 4 <= N; j += 4) {
+      const float *b0 = b + j * ldb + pc, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+      v4f s = splat4(0.0f);
+      int k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        v4f x0 = load4(b0 + k), x1 = load4(b1 + k), x2 = load4(b2 + k), x3 = load4(b3 + k);
+        TRANSPOSE4(x0, x1, x2, x3);
+        s = MADD(splat4(ak[k]), x0, s);
+        s = MADD(splat4(ak[k + 1]), x1, s);
+        s = MADD(splat4(ak[k + 2]), x2, s);
+        s = MADD(splat4(ak[k + 3]), x3, s);
+      }
+      for (; k < kc; k++) s = MADD(splat4(ak[k]), ((v4f){b0[k], b1[k], b2[k], b3[k]}), s);
+      update4(c + j, s, alpha, be);
+    }
+    for (; j < N; j++) {
+      const float *bj = b + j * ldb + pc;
+      v4f s = splat4(0.0f);
+      for (int k = 0; k < kc; k++) s = MADD(splat4(ak[k]), ((v4f){bj[k], 0.0f, 0.0f, 0.0f}), s);
+      c[j] = update1(c[j], s[0], alpha, be);
+    }
   }
 }
 
 /*
- * One row of C from one row of op(A) when B is stored (K, N): c = alpha · Σ_k a[k] · B[k, :] +
- * beta · c, sixteen columns at a time.
+ * One row of C when B is stored (K, N): c = alpha · Σ_k a[k] · B[k, :] + beta · c, 32 columns
+ * (eight accumulator chains) at a time, then 4, then one lane.
  */
 static void gemv_n(int N, int K, float alpha, const float *a, const float *b, int ldb, float beta, float *c) {
-  int j = 0;
-  for (; j + 16 <= N; j += 16) {
-    v4f s0 = splat4(0.0f), s1 = s0, s2 = s0, s3 = s0;
-    const float *bk = b + j;
-    for (int k = 0; k < K; k++, bk += ldb) {
-      const v4f x = splat4(a[k]);
-      s0 = MADD(x, load4(bk), s0);
-      s1 = MADD(x, load4(bk + 4), s1);
-      s2 = MADD(x, load4(bk + 8), s2);
-      s3 = MADD(x, load4(bk + 12), s3);
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = imin(KC, K - pc);
+    const float be = pc == 0 ? beta : 1.0f;
+    const float *ak = a + pc;
+    const float *bk0 = b + pc * ldb;
+    int j = 0;
+    for (; j + 32 <= N; j += 32) {
+      v4f s0 = splat4(0.0f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+      const float *bk = bk0 + j;
+      for (int k = 0; k < kc; k++, bk += ldb) {
+        const v4f x = splat4(ak[k]);
+        s0 = MADD(x, load4(bk), s0);
+        s1 = MADD(x, load4(bk + 4), s1);
+        s2 = MADD(x, load4(bk + 8), s2);
+        s3 = MADD(x, load4(bk + 12), s3);
+        s4 = MADD(x, load4(bk + 16), s4);
+        s5 = MADD(x, load4(bk + 20), s5);
+        s6 = MADD(x, load4(bk + 24), s6);
+        s7 = MADD(x, load4(bk + 28), s7);
+      }
+      update4(c + j, s0, alpha, be);
+      update4(c + j + 4, s1, alpha, be);
+      update4(c + j + 8, s2, alpha, be);
+      update4(c + j + 12, s3, alpha, be);
+      update4(c + j + 16, s4, alpha, be);
+      update4(c + j + 20, s5, alpha, be);
+      update4(c + j + 24, s6, alpha, be);
+      update4(c + j + 28, s7, alpha, be);
     }
-    update4(c + j, s0, alpha, beta);
-    update4(c + j + 4, s1, alpha, beta);
-    update4(c + j + 8, s2, alpha, beta);
-    update4(c + j + 12, s3, alpha, beta);
-  }
-  for (; j + 4 <= N; j += 4) {
-    v4f s = splat4(0.0f);
-    const float *bk = b + j;
-    for (int k = 0; k < K; k++, bk += ldb) s = MADD(splat4(a[k]), load4(bk), s);
-    update4(c + j, s, alpha, beta);
-  }
-  for (; j < N; j++) {
-    float d = 0.0f;
-    for (int k = 0; k < K; k++) d += a[k] * b[k * ldb + j];
-    c[j] = update1(c[j], d, alpha, beta);
+    for (; j + 4 <= N; j += 4) {
+      v4f s = splat4(0.0f);
+      const float *bk = bk0 + j;
+      for (int k = 0; k < kc; k++, bk += ldb) s = MADD(splat4(ak[k]), load4(bk), s);
+      update4(c + j, s, alpha, be);
+    }
+    for (; j < N; j++) {
+      v4f s = splat4(0.0f);
+      const float *bk = bk0 + j;
+      for (int k = 0; k < kc; k++, bk += ldb) s = MADD(splat4(ak[k]), ((v4f){*bk, 0.0f, 0.0f, 0.0f}), s);
+      c[j] = update1(c[j], s[0], alpha, be);
+    }
   }
 }
 
