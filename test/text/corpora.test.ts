@@ -1,3 +1,4 @@
+import { SHARED_DATA } from '../util/shared_data.js';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { LabelEncoder } from '../../src/text/labels.js';
 import { WordTokenizer } from '../../src/text/tokenizers.js';
 
 // The shared data folder (see its README.md and each SOURCE.md); override with RECURRENT_DATA.
-const DATA = process.env.RECURRENT_DATA ?? '/work/shared/data';
+const DATA = SHARED_DATA;
 const have = (rel: string): boolean => fs.existsSync(join(DATA, rel));
 const HAVE_SST = have('sst/stsa.binary.train.gz') && have('sst/stsa.fine.train.gz');
 const HAVE_MR = have('mr-polarity/rt-polarity.pos.gz');

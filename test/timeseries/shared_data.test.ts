@@ -1,6 +1,7 @@
 // Reproduces the baseline numbers measured in /work/shared/data/{ett,classic-timeseries}/SOURCE.md
 // with this module's loader, split, scaler, windows and baselines. Skipped (with a message) when
 // the shared data folder is absent, e.g. on CI; RECURRENT_SHARED_DATA overrides its location.
+import { SHARED_DATA } from '../util/shared_data.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,12 +13,12 @@ import { StandardScaler } from '../../src/timeseries/scalers.js';
 import { chronologicalSplit } from '../../src/timeseries/splits.js';
 import { makeWindows } from '../../src/timeseries/windows.js';
 
-const DATA = process.env.RECURRENT_SHARED_DATA ?? '/work/shared/data';
+const DATA = SHARED_DATA;
 const have = (p: string) => existsSync(join(DATA, p));
 const ETT = ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT'];
 
 for (const p of ['ett/ETTh1.csv', 'classic-timeseries/airline-passengers.csv', 'vega-stocks/stocks.csv']) {
-  if (!have(p)) console.warn(`[timeseries] skipping shared-data checks for ${p}: not found under ${DATA} (set RECURRENT_SHARED_DATA)`);
+  if (!have(p)) console.warn(`[timeseries] skipping shared-data checks for ${p}: not found under ${DATA} (set RECURRENT_DATA)`);
 }
 
 /** Informer protocol: train-only standard scaling, targets in the test part, context lookback rows before. */
