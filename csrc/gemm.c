@@ -15,20 +15,17 @@
  * Tile sizes were measured in DESIGN.md §3: 4×8 micro-kernel, KC 256, MC 64, NC 1024.
  * One or two rows of C (batch-1 inference steps) skip packing: one GEMV per row reads B in place.
  *
- * Memory rules (the heap owns all of linear memory, see src/tensor/heap.ts): this file has no
- * static data and no global variables, and must not use the C stack in linear memory (no
- * address-taken locals or arrays); tools/build/wasm.sh checks the binary for both. All working
- * space is the caller-provided `scratch` block of sgemm_scratch_bytes() bytes.
+ * Memory rules: see common.h (no static data, no globals, no C stack; tools/build/wasm.sh checks
+ * the binary). All working space is the caller-provided `scratch` block of sgemm_scratch_bytes()
+ * bytes.
  *
- * Written with clang/GCC vector extensions rather than wasm intrinsics, so the same source can
- * later be compiled for the host (DESIGN.md §3, native/).
+ * gemm_packed (for the recurrent kernels, csrc/recurrent.c) multiplies by an op(B) packed once by
+ * pack_b_all and reused across calls: the weights of a recurrence are packed once per sequence, not
+ * once per time step (DESIGN.md §3: repacking per step costs 8–25 %).
  */
 
-#define MR 4
-#define NR 8
-#define KC 256
-#define MC 64
-#define NC 1024
+#include "gemm.h"
+
 /* Up to this many rows of C, sgemm runs one GEMV per row instead of packing (measured). */
 #ifndef SMALL_M
 #define SMALL_M 2
@@ -41,37 +38,10 @@
 #endif
 #endif
 
-#define EXPORT(name) __attribute__((export_name(name), visibility("default")))
-#define INLINE static inline __attribute__((always_inline))
-
-typedef unsigned int u32;
-
-/* 4 floats; the `u` type is for loads and stores at any float-aligned address. */
-typedef float v4f __attribute__((vector_size(16)));
-typedef float v4fu __attribute__((vector_size(16), aligned(4), may_alias));
-
-INLINE v4f load4(const float *p) { return *(const v4fu *)p; }
-INLINE void store4(float *p, v4f v) { *(v4fu *)p = v; }
-INLINE v4f splat4(float x) { return (v4f){x, x, x, x}; }
-
-/*
- * MADD(a, b, c) = a·b + c. The relaxed-SIMD build (second module, chosen at run time) uses
- * f32x4.relaxed_madd, fused where the CPU has FMA. clang 14 only knows its pre-standard form,
- * f32x4.fma (0xfd 0xaf 0x01), with the operands in the same order; tools/build/relax-wasm.mjs
- * rewrites it to the standard opcode (0xfd 0x85 0x02), which V8 accepts.
- */
-#ifdef RELAXED_SIMD
-#define MADD(a, b, c) __builtin_wasm_fma_f32x4(a, b, c)
-#else
-#define MADD(a, b, c) ((c) + (a) * (b))
-#endif
-
 /* Bytes of scratch sgemm needs: packed A block, packed B panel, one edge tile. */
 EXPORT("sgemm_scratch_bytes") u32 sgemm_scratch_bytes(void) {
   return (u32)(MC * KC + KC * NC + MR * NR) * 4u;
 }
-
-INLINE int imin(int a, int b) { return a < b ? a : b; }
 
 /* 4×4 transpose: rows r0..r3 in, columns out. */
 #define TRANSPOSE4(r0, r1, r2, r3)                                     \
@@ -464,5 +434,96 @@ void sgemm(int transA, int transB, int M, int N, int K, float alpha, const float
         macro_kernel(mc, nc, kc, alpha, b, ap, bp, C + ic * ldc + jc, ldc, tile);
       }
     }
+  }
+}
+
+/* ---- GEMM with op(B) packed once (the recurrent kernels' per-step products) ---------------- */
+
+/* Slice pc (KC rows of op(B)) starts at bp + pc · Npad; sliver jr within it at jr · kc. */
+void pack_b_all(int transB, int K, int N, const float *B, int ldb, float *bp) {
+  const int npad = (N + NR - 1) / NR * NR;
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = imin(KC, K - pc);
+    pack_b(transB, kc, N, transB ? B + pc : B + pc * ldb, ldb, bp + pc * npad);
+  }
+}
+
+/*
+ * One row of C over one packed K slice: c[j] = Σ_k a[k]·op(B)[k][j] (+ beta · c[j]), with the
+ * operations of kernel_4x8 for alpha = 1 (so a row gives the same bits here as in a 4-row tile),
+ * four slivers (32 columns, eight accumulator chains) at a time.
+ */
+static void row_packed(int N, int kc, const float *a, const float *bs, float beta, float *c, float *tile) {
+  int jr = 0;
+  for (; jr + 4 * NR <= N; jr += 4 * NR) {
+    const float *b0 = bs + jr * kc, *b1 = b0 + NR * kc, *b2 = b1 + NR * kc, *b3 = b2 + NR * kc;
+    v4f s0 = splat4(0.0f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    for (int k = 0; k < kc; k++) {
+      const v4f x = splat4(a[k]);
+      s0 = MADD(x, load4(b0), s0);
+      s1 = MADD(x, load4(b0 + 4), s1);
+      s2 = MADD(x, load4(b1), s2);
+      s3 = MADD(x, load4(b1 + 4), s3);
+      s4 = MADD(x, load4(b2), s4);
+      s5 = MADD(x, load4(b2 + 4), s5);
+      s6 = MADD(x, load4(b3), s6);
+      s7 = MADD(x, load4(b3 + 4), s7);
+      b0 += NR;
+      b1 += NR;
+      b2 += NR;
+      b3 += NR;
+    }
+    update4(c + jr, s0, 1.0f, beta);
+    update4(c + jr + 4, s1, 1.0f, beta);
+    update4(c + jr + 8, s2, 1.0f, beta);
+    update4(c + jr + 12, s3, 1.0f, beta);
+    update4(c + jr + 16, s4, 1.0f, beta);
+    update4(c + jr + 20, s5, 1.0f, beta);
+    update4(c + jr + 24, s6, 1.0f, beta);
+    update4(c + jr + 28, s7, 1.0f, beta);
+  }
+  for (; jr < N; jr += NR) {
+    const int nr = imin(NR, N - jr);
+    const float *b0 = bs + jr * kc;
+    v4f s0 = splat4(0.0f), s1 = s0;
+    for (int k = 0; k < kc; k++) {
+      const v4f x = splat4(a[k]);
+      s0 = MADD(x, load4(b0), s0);
+      s1 = MADD(x, load4(b0 + 4), s1);
+      b0 += NR;
+    }
+    if (nr == NR) {
+      update4(c + jr, s0, 1.0f, beta);
+      update4(c + jr + 4, s1, 1.0f, beta);
+    } else {
+      /* As macro_kernel's edge tiles: v = 1 · acc, then c = beta · c + v. */
+      store4(tile, splat4(1.0f) * s0);
+      store4(tile + 4, splat4(1.0f) * s1);
+      for (int j = 0; j < nr; j++) c[jr + j] = beta == 0.0f ? tile[j] : beta * c[jr + j] + tile[j];
+    }
+  }
+}
+
+void gemm_packed(int M, int N, int K, const float *A, int lda, const float *bp, float beta, float *C, int ldc,
+                 float *work) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  float *ap = work;
+  float *tile = work + MC * KC;
+  const int npad = (N + NR - 1) / NR * NR;
+  const int m4 = M / MR * MR;
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = imin(KC, K - pc);
+    const float be = pc == 0 ? beta : 1.0f;
+    const float *bs = bp + pc * npad;
+    for (int ic = 0; ic < m4; ic += MC) {
+      const int mc = imin(MC, m4 - ic);
+      pack_a(0, mc, kc, A + ic * lda + pc, lda, ap);
+      macro_kernel(mc, N, kc, 1.0f, be, ap, bs, C + ic * ldc, ldc, tile);
+    }
+    for (int i = m4; i < M; i++) row_packed(N, kc, A + i * lda + pc, bs, be, C + i * ldc, tile);
   }
 }

@@ -75,3 +75,176 @@ export { persistenceForecast, seasonalNaiveForecast } from './timeseries/baselin
 export type { ForecastOrigins } from './timeseries/baselines.js';
 export { compareWithBaselines, evaluateWalkForward, formatComparison } from './timeseries/evaluate.js';
 export type { BaselineComparison, CompareOptions, FoldForecaster, MetricValues } from './timeseries/evaluate.js';
+// Text preparation: tokenizers, vocabulary, labels, padding/bucketing, CSV and dataset loaders.
+export { CharTokenizer, WordTokenizer, BPETokenizer, tokenizerFromJSON } from './text/tokenizers.js';
+export type { Tokenizer, TokenizerJSON, CharTokenizerOptions, CharTokenizerJSON, WordTokenizerOptions, WordTokenizerJSON, BPETrainOptions, BPETokenizerJSON, Normalization } from './text/tokenizers.js';
+export { Vocabulary } from './text/vocab.js';
+export type { VocabularyOptions, VocabularyJSON } from './text/vocab.js';
+export { LabelEncoder } from './text/labels.js';
+export type { LabelEncoderJSON } from './text/labels.js';
+export { padSequences, bucketByLength, paddingCost, kFoldIds } from './text/sequences.js';
+export type { PadOptions, PaddedSequences, BucketOptions } from './text/sequences.js';
+export { CsvParser, parseCsv } from './text/csv.js';
+export type { CsvOptions, CsvRecord } from './text/csv.js';
+export { decodeText, DecodeError } from './text/decode.js';
+export type { TextEncodingName } from './text/decode.js';
+export { loadTextDataset, parseTextDataset, TextDataError } from './text/datasets.js';
+export type { LoadTextOptions, TextDataset, TextFormat, SkippedLine } from './text/datasets.js';
+export { loadSST2, loadSST5, loadMR, loadIMDB } from './text/corpora.js';
+export type { SSTSplit, IMDBSplit } from './text/corpora.js';
+// Text classification (sentiment analysis): recipe, metrics, cross-validation, labelled-data loading.
+export {
+  TextClassifier,
+  classificationReport,
+  formatClassificationReport,
+  crossValidate,
+  loadBuiltinDataset,
+  loadLabeledData,
+  datasetSplits,
+  BUILTIN_DATASETS,
+  DATASET_CLASSES,
+} from './apps/classifier/index.js';
+export type {
+  TextClassifierOptions,
+  PretrainedEmbeddings,
+  ClassifierFitOptions,
+  EarlyStoppingOptions as ClassifierEarlyStoppingOptions,
+  LabeledTexts,
+  BatchReport,
+  EpochReport,
+  FitResult,
+  Prediction,
+  ClassificationReport,
+  ClassMetrics,
+  CrossValidationOptions,
+  CrossValidationResult,
+  FoldReport,
+  BuiltinDataset,
+  DatasetSplit,
+  LabeledData,
+} from './apps/classifier/index.js';
+export { Word2Vec } from './word2vec/train.js';
+export type {
+  Word2VecOptions,
+  TrainOptions as Word2VecTrainOptions,
+  BuildVocabOptions,
+  Word2VecProgress,
+  EpochReport as Word2VecEpochReport,
+  TrainReport as Word2VecTrainReport,
+  Word2VecState,
+} from './word2vec/train.js';
+export { KeyedVectors } from './word2vec/keyed_vectors.js';
+export type {
+  WordVectorsData,
+  Term,
+  Scored,
+  AnalogyOptions,
+  AnalogyResult,
+  AnalogySection,
+  AnalogyCounts,
+  WordPairsOptions,
+  WordPairsResult,
+} from './word2vec/keyed_vectors.js';
+export { fileSentences } from './word2vec/corpus.js';
+export type { CorpusSource } from './word2vec/corpus.js';
+export {
+  loadWordVectors,
+  saveWordVectors,
+  loadWord2VecFormat,
+  saveWord2VecFormat,
+  loadWordVectorsSafetensors,
+  saveWordVectorsSafetensors,
+  loadWord2VecModel,
+  saveWord2VecModel,
+} from './io/word2vec_format.js';
+export type {
+  WordVectorsFormat,
+  WordVectorsLike,
+  LoadedWordVectors,
+  LoadWord2VecOptions,
+  SaveWord2VecOptions,
+  Word2VecModelData,
+} from './io/word2vec_format.js';
+export { FormatError } from './io/safetensors.js';
+// Forecasting: the LSTM/GRU forecaster recipe, target transforms, baseline verdicts, SVG line charts.
+export { Forecaster, defaultSeason, defaultCalendar, TargetTransform, judge, verdictLines, formatReport, ForecastConcat, lineChartSVG, niceTicks, timeTicks, PLOT_COLORS } from './apps/forecaster/index.js';
+export type {
+  ForecasterOptions,
+  ForecasterConfig,
+  ForecasterState,
+  ForecasterFitOptions,
+  ForecasterFitReport,
+  Forecast,
+  ForecastEvalOptions,
+  ForecastEvaluation,
+  WalkForwardEvalOptions,
+  StoredSplit,
+  TargetTransformSpec,
+  BaselineVerdict,
+  DirectionReport,
+  PlotSeries,
+  PlotOptions,
+} from './apps/forecaster/index.js';
+// Speech: WAV I/O and resampling, features (log-mel, MFCC), CTC loss and decoding, recogniser recipe.
+export { decodeWav, encodeWav, readWav, writeWav, resample, RealFFT, FeatureExtractor, computeFeatures, hzToMel, melToHz } from './audio/index.js';
+export type { WavAudio, WavEncodeOptions, FeatureOptions, Features } from './audio/index.js';
+export { CTCLoss, CTC_PAD, ctcGreedyDecode, ctcBeamSearch } from './nn/ctc.js';
+export type { CTCLossOptions, CtcHypothesis, CtcBeamOptions } from './nn/ctc.js';
+export { SpeechRecognizer, listSpeechData, loadUtterances, parseManifest, readFsddTar, makeConnectedDigits, prepareFsdd, scoreTranscripts, specAugment } from './apps/speech/index.js';
+export type { SpeechRecognizerOptions, SpeechTrainOptions, SpeechTrainResult, SpeechEpochReport, DecodeOptions, SpeechItem, Utterance, FsddRecording, ConnectedDigitOptions, PrepareFsddOptions, PrepareFsddResult, SpecAugmentOptions, SpeechScores } from './apps/speech/index.js';
+// Sequence metrics: sacreBLEU-compatible corpus BLEU, edit-distance WER/PER with several references.
+export { corpusBleu, computeBleu, tokenize13a, formatBleu, editDistance, tokenErrorRate, sequenceErrorRate, g2pScores } from './apps/metrics/index.js';
+export type { BleuOptions, BleuScore, TokenErrorRate, SequenceErrorRate, G2PScores } from './apps/metrics/index.js';
+// Encoder–decoder with attention: model, decoding (greedy, sampling, beam search), training, data, translator app.
+export {
+  Seq2SeqModel,
+  resolveSeq2SeqOptions,
+  greedyDecode,
+  sampleDecode,
+  beamSearch,
+  sequenceLogProb,
+  lengthPenaltyOf,
+  trainSeq2Seq,
+  seq2seqLoss,
+  parsePairs,
+  parseParallel,
+  loadPairs,
+  loadParallel,
+  loadMulti30k,
+  groupReferences,
+  holdOut,
+  Seq2SeqTranslator,
+  attentionSvg,
+} from './apps/seq2seq/index.js';
+export type {
+  Seq2SeqOptions,
+  Seq2SeqConfig,
+  Seq2SeqCell,
+  Seq2SeqAttention,
+  Seq2SeqBridge,
+  EncoderOutput,
+  DecoderState,
+  DecoderStepOutput,
+  ForwardOptions,
+  SourceBatch,
+  TargetBatch,
+  DecodeOptions as Seq2SeqDecodeOptions,
+  BeamSearchOptions,
+  SampleOptions,
+  Hypothesis,
+  LengthPenalty,
+  Seq2SeqExamples,
+  Seq2SeqTrainOptions,
+  ParallelText,
+  GroupedReferences,
+  Multi30kSplit,
+  TokenKind,
+  TranslatorOptions,
+  TranslatorTrainOptions,
+  TranslateOptions,
+  Translation,
+  Seq2SeqEvaluation,
+  EvaluateOptions as Seq2SeqEvaluateOptions,
+  Seq2SeqMetric,
+  AttentionSvgOptions,
+} from './apps/seq2seq/index.js';

@@ -13,7 +13,7 @@ import {
   mseForward,
   softmaxCrossEntropyBackward,
   softmaxCrossEntropyForward,
-} from '../kernels/ref/losses.js';
+} from '../kernels/losses.js';
 import { logClampBackward, logClampForward } from '../kernels/ref/elementwise.js';
 import { Var, accumulateTensor, needsGrad, newVar, tape } from './tape.js';
 

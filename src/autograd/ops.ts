@@ -11,7 +11,7 @@ import {
   dropoutTimeFixedBackward,
 } from '../kernels/ref/elementwise.js';
 import type { Activation } from '../kernels/ref/elementwise.js';
-import { embeddingBackward, embeddingForward } from '../kernels/ref/embedding.js';
+import { embeddingBackward, embeddingForward } from '../kernels/embedding.js';
 import { Var, accumulateTensor, gradOf, needsGrad, newVar, tape } from './tape.js';
 
 function floatType(v: Var): 'float32' | 'float64' {

@@ -1,7 +1,7 @@
 import { Tensor } from '../tensor/tensor.js';
-import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../kernels/ref/lstm.js';
-import { gruBackward, gruBackwardWorkSize, gruCacheSize, gruForward } from '../kernels/ref/gru.js';
-import { rnnBackward, rnnBackwardWorkSize, rnnCacheSize, rnnForward } from '../kernels/ref/rnn.js';
+import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../kernels/lstm.js';
+import { gruBackward, gruBackwardWorkSize, gruCacheSize, gruForward } from '../kernels/gru.js';
+import { rnnBackward, rnnBackwardWorkSize, rnnCacheSize, rnnForward } from '../kernels/rnn.js';
 import { Var, accumulateTensor, gradOf, needsGrad, newVar, tape } from './tape.js';
 
 /** Recurrent cell kinds; G = number of gates (rows of W_ih per hidden unit). */

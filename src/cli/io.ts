@@ -20,6 +20,8 @@ export interface CliIO {
   env?: Record<string, string | undefined>;
   /** Aborted on Ctrl-C: training stops after the current step and the command wraps up. */
   signal?: AbortSignal;
+  /** Standard input (`classify predict` reads texts from it). Default: none. */
+  stdin?: AsyncIterable<string | Uint8Array> & { isTTY?: boolean };
 }
 
 /** A problem with the user's input (file, flag value): printed as one line, exit code 1. */
@@ -37,6 +39,8 @@ export interface Command {
   /** Extra paragraphs for `--help`. */
   details?: string;
   flags: FlagSpec[];
+  /** Name of the positional arguments the command takes (shown in help), e.g. `TEXT...`; none when absent. */
+  positionals?: string;
   run(args: ParsedArgs, io: CliIO): Promise<number>;
 }
 

@@ -9,17 +9,36 @@ import { pathToFileURL } from 'node:url';
 import { VERSION } from '../index.js';
 import { UsageError, closest, formatFlags, parseArgs } from './args.js';
 import { charEvalCommand, charSampleCommand, charTrainCommand } from './char.js';
+import { classifyEvalCommand, classifyPredictCommand, classifyTrainCommand } from './classify.js';
 import { demoCommand } from './demo.js';
+import { FORECAST_COMMANDS, FORECAST_GROUP_HELP } from './forecast.js';
 import { infoCommand } from './info.js';
+import { SPEECH_COMMANDS, SPEECH_GROUP_HELP } from './speech.js';
 import { CliError, jsonLine } from './io.js';
 import type { CliIO, Command } from './io.js';
 
 export type { CliIO, Writer } from './io.js';
 
-const COMMANDS: Command[] = [demoCommand, charTrainCommand, charSampleCommand, charEvalCommand, infoCommand];
-/** Top-level names: `demo`, `char`, `info`. */
+const COMMANDS: Command[] = [
+  demoCommand,
+  charTrainCommand,
+  charSampleCommand,
+  charEvalCommand,
+  classifyTrainCommand,
+  classifyEvalCommand,
+  classifyPredictCommand,
+  ...FORECAST_COMMANDS,
+  ...SPEECH_COMMANDS,
+  infoCommand,
+];
+/** Top-level names: `demo`, `char`, `classify`, `forecast`, `speech`, `info`. */
 const TOP = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
-const CHAR_SUBS = COMMANDS.filter((c) => c.name.startsWith('char ')).map((c) => c.name.slice(5));
+/** Commands with subcommands, and their subcommands. */
+const GROUPS = new Map<string, string[]>();
+for (const c of COMMANDS) {
+  const [g, sub] = c.name.split(' ');
+  if (sub) GROUPS.set(g!, [...(GROUPS.get(g!) ?? []), sub]);
+}
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -37,21 +56,38 @@ function topHelp(): string {
   ].join('\n');
 }
 
-function charHelp(): string {
-  const subs = COMMANDS.filter((c) => c.name.startsWith('char '));
+const GROUP_HELP: Record<string, { what: string; examples: string[] }> = {
+  char: {
+    what: 'Character-level language models on your own text.',
+    examples: [
+      '  recurrent char train --text my.txt --out my-model.safetensors --seconds 600',
+      "  recurrent char sample --model my-model.safetensors --prefix 'The ' --length 300",
+      '  recurrent char eval --model my-model.safetensors --text other.txt',
+    ],
+  },
+  classify: {
+    what: 'Text classification (e.g. sentiment analysis) on labelled texts: CSV/TSV, JSON Lines, one folder per class,\nlabel<TAB>text, or the SST-2/SST-5/MR/IMDB corpora.',
+    examples: [
+      '  recurrent classify train --data train.csv --text-column text --label-column label --out model.safetensors',
+      '  recurrent classify eval --model model.safetensors --data test.csv',
+      "  recurrent classify predict --model model.safetensors 'a gorgeous, witty film'",
+    ],
+  },
+  forecast: FORECAST_GROUP_HELP,
+  speech: SPEECH_GROUP_HELP,
+};
+
+function groupHelp(group: string): string {
+  const subs = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
   const width = Math.max(...subs.map((c) => c.name.length));
+  const h = GROUP_HELP[group];
   return [
-    'Usage: recurrent char <train|sample|eval> [flags]',
+    `Usage: recurrent ${group} <${GROUPS.get(group)!.join('|')}> [flags]`,
     '',
-    'Character-level language models on your own text.',
-    '',
+    ...(h ? [h.what, ''] : []),
     ...subs.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Example:',
-    '  recurrent char train --text my.txt --out my-model.safetensors --seconds 600',
-    "  recurrent char sample --model my-model.safetensors --prefix 'The ' --length 300",
-    '  recurrent char eval --model my-model.safetensors --text other.txt',
-    '',
+    ...(h ? ['Example:', ...h.examples, ''] : []),
   ].join('\n');
 }
 
@@ -106,18 +142,19 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   }
   let name = first;
   let rest = argv.slice(1);
-  if (first === 'char') {
+  const subs = GROUPS.get(first);
+  if (subs) {
     const sub = argv[1];
-    if (sub === undefined) throw new UsageError(`'char' needs a subcommand: ${CHAR_SUBS.join(', ')}`, 'char');
+    if (sub === undefined) throw new UsageError(`'${first}' needs a subcommand: ${subs.join(', ')}`, first);
     if (sub === '--help' || sub === '-h') {
-      io.stdout.write(charHelp());
+      io.stdout.write(groupHelp(first));
       return 0;
     }
-    if (!CHAR_SUBS.includes(sub)) {
-      const guess = closest(sub, CHAR_SUBS);
-      throw new UsageError(`unknown subcommand 'char ${sub}'${guess ? ` (did you mean 'char ${guess}'?)` : ''}; subcommands: ${CHAR_SUBS.join(', ')}`, 'char');
+    if (!subs.includes(sub)) {
+      const guess = closest(sub, subs);
+      throw new UsageError(`unknown subcommand '${first} ${sub}'${guess ? ` (did you mean '${first} ${guess}'?)` : ''}; subcommands: ${subs.join(', ')}`, first);
     }
-    name = `char ${sub}`;
+    name = `${first} ${sub}`;
     rest = argv.slice(2);
   }
   const command = COMMANDS.find((c) => c.name === name);
@@ -130,7 +167,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(commandHelp(command));
     return 0;
   }
-  if (args.positionals.length > 0) {
+  if (args.positionals.length > 0 && !command.positionals) {
     const p = args.positionals[0]!;
     const fileFlag = command.flags.find((f) => f.valueName === 'FILE');
     const hint = fileFlag && !(fileFlag.name in args.flags) ? ` (did you mean --${fileFlag.name} ${p}?)` : '';
@@ -154,9 +191,17 @@ function isProgram(): boolean {
 
 if (isProgram()) {
   const argv = process.argv.slice(2);
-  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const io: CliIO = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    // A getter: touching process.stdin opens it, which only `classify predict` needs.
+    get stdin() {
+      return process.stdin;
+    },
+  };
   // Long-running commands stop cleanly on the first Ctrl-C (the second one quits at once).
-  if (argv[0] === 'demo' || (argv[0] === 'char' && argv[1] === 'train')) {
+  if (argv[0] === 'demo' || ((argv[0] === 'char' || argv[0] === 'classify' || argv[0] === 'forecast' || argv[0] === 'speech') && argv[1] === 'train')) {
     const ac = new AbortController();
     io.signal = ac.signal;
     process.on('SIGINT', () => {

@@ -476,3 +476,49 @@ export async function loadWord2VecModel(path: string): Promise<Word2VecModelData
     syn1: tensors['syn1'] ? (tensorOf(path, tensors, 'syn1', 'F32', [Math.max(V - 1, 0), E]).data as Float32Array) : null,
   };
 }
+
+/** 'bin' / 'text' = the word2vec C formats, 'safetensors'; 'auto' picks by file extension. */
+export type WordVectorsFormat = 'auto' | 'bin' | 'text' | 'safetensors';
+
+function pickFormat(path: string, format: WordVectorsFormat): Exclude<WordVectorsFormat, 'auto'> {
+  if (format !== 'auto') {
+    if (!['bin', 'text', 'safetensors'].includes(format)) throw new Error(`word vectors: expected format 'auto', 'bin', 'text' or 'safetensors', got ${JSON.stringify(format)}`);
+    return format;
+  }
+  if (/\.safetensors$/i.test(path)) return 'safetensors';
+  return /\.bin$/i.test(path) ? 'bin' : 'text';
+}
+
+/**
+ * Saves word vectors in the format named by `format`, by default from the extension:
+ * `.safetensors`, `.bin` (word2vec binary), anything else word2vec text. For CLIs.
+ *
+ * @example
+ * await saveWordVectors('vectors.bin', kv);
+ */
+export async function saveWordVectors(path: string, data: WordVectorsLike, opts: { format?: WordVectorsFormat } = {}): Promise<void> {
+  const f = pickFormat(path, opts.format ?? 'auto');
+  if (f === 'safetensors') await saveWordVectorsSafetensors(path, data);
+  else await saveWord2VecFormat(path, data, { binary: f === 'bin' });
+}
+
+/**
+ * Loads word vectors: `.safetensors` by extension (or `format`), otherwise the word2vec C format
+ * with text/binary detected from the content. `limit` keeps the first n words.
+ *
+ * @example
+ * const kv = new KeyedVectors(await loadWordVectors('vectors.bin', { limit: 30000 }));
+ */
+export async function loadWordVectors(
+  path: string,
+  opts: { format?: WordVectorsFormat; limit?: number; unicodeErrors?: 'strict' | 'replace' } = {},
+): Promise<LoadedWordVectors> {
+  const format = opts.format ?? 'auto';
+  const f = format === 'auto' ? (/\.safetensors$/i.test(path) ? 'safetensors' : 'auto') : pickFormat(path, format);
+  if (f === 'safetensors') {
+    const r = await loadWordVectorsSafetensors(path);
+    const n = Math.min(r.words.length, opts.limit ?? Infinity);
+    return { words: r.words.slice(0, n), vectors: r.vectors.slice(0, n * r.dim), dim: r.dim, counts: r.counts ? r.counts.slice(0, n) : null };
+  }
+  return loadWord2VecFormat(path, { binary: f === 'auto' ? undefined : f === 'bin', limit: opts.limit, unicodeErrors: opts.unicodeErrors });
+}

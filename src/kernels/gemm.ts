@@ -5,13 +5,17 @@
  * - `wasm` — `wasm/backend.ts`, csrc/gemm.c compiled to WebAssembly SIMD (with relaxed-SIMD FMA
  *   when the engine has it, see `wasmVariant()`), running in place on the tensor heap; a call it
  *   cannot take (Float64, arrays not on the heap) falls back to ref.
- * - `auto` — wasm when the module loads, else ref. The default.
+ * - `native` — `native/backend.ts`, the same C compiled for this machine (-O3 -march=native) as an
+ *   N-API add-on built at install time when a compiler is present (`npm run build:native`), also in
+ *   place on the heap, with the same fallback to ref.
+ * - `auto` — native when the add-on loads, else wasm when the module loads, else ref. The default.
  *
  * The choice comes from `setBackend()`, else from the environment variable
- * `RECURRENT_BACKEND=ref|wasm|auto` (read on first use).
+ * `RECURRENT_BACKEND=ref|wasm|native|auto` (read on first use).
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
+import { nativeAvailable, nativeGemm, nativeLoadError } from './native/backend.js';
 import { gemm as refGemm } from './ref/gemm.js';
 import { wasmAvailable, wasmGemm, wasmLoadError } from './wasm/backend.js';
 
@@ -19,16 +23,20 @@ import { wasmAvailable, wasmGemm, wasmLoadError } from './wasm/backend.js';
 export { wasmVariant } from './wasm/backend.js';
 
 /** A backend that runs kernels. */
-export type BackendName = 'ref' | 'wasm';
+export type BackendName = 'ref' | 'wasm' | 'native';
 /** What can be asked for: a backend, or `auto` (the fastest that works here). */
 export type BackendChoice = BackendName | 'auto';
 
-const CHOICES: readonly BackendChoice[] = ['ref', 'wasm', 'auto'];
+const CHOICES: readonly BackendChoice[] = ['ref', 'wasm', 'native', 'auto'];
 
 let active: BackendName | undefined;
 
 function resolve(choice: BackendChoice, source: string): BackendName {
   if (choice === 'ref') return 'ref';
+  if (choice === 'native' || choice === 'auto') {
+    if (nativeAvailable()) return 'native';
+    if (choice === 'native') throw new Error(`recurrent: ${source} asks for the native backend, which cannot load here: ${nativeLoadError()}`);
+  }
   if (wasmAvailable()) return 'wasm';
   if (choice === 'wasm') throw new Error(`recurrent: ${source} asks for the wasm backend, which cannot load here: ${wasmLoadError()}`);
   return 'ref';
@@ -44,7 +52,7 @@ function fromEnv(): BackendName {
   return resolve(v as BackendChoice, 'RECURRENT_BACKEND');
 }
 
-/** Selects the backend; returns the one now active. `wasm` throws when the module cannot load. */
+/** Selects the backend; returns the one now active. `wasm`/`native` throw when they cannot load. */
 export function setBackend(choice: BackendChoice): BackendName {
   if (!CHOICES.includes(choice)) throw new Error(`setBackend: backend must be one of ${CHOICES.join(', ')}, not '${String(choice)}'`);
   active = resolve(choice, 'setBackend');
@@ -78,6 +86,8 @@ export function gemm(
   cOff: number,
   ldc: number,
 ): void {
-  if ((active ?? getBackend()) === 'wasm') wasmGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  const b = active ?? getBackend();
+  if (b === 'native') nativeGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  else if (b === 'wasm') wasmGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
   else refGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
 }

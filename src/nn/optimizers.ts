@@ -1,14 +1,14 @@
 /**
  * Optimizers with PyTorch 1.13 defaults and semantics (torch/optim/*.py, `_single_tensor_*`): the
  * update equations are in each class's JSDoc and, with torch's arithmetic order, in
- * src/kernels/ref/optim.ts, which does the per-element work.
+ * src/kernels/ref/optim.ts; src/kernels/optim.ts runs the per-element work on the active backend.
  *
  * Per-parameter state (moment buffers, step counts) is created lazily on a parameter's first step
  * as persistent tensors of the parameter's dtype, so later steps allocate nothing. State slots use
  * PyTorch's names (`exp_avg`, `momentum_buffer`, …) and a checkpoint keys them `${param}.${slot}`.
  */
 import { Tensor, fmtShape, shapeSize } from '../tensor/tensor.js';
-import { adagradStep, adamStep, rmspropStep, sgdStep } from '../kernels/ref/optim.js';
+import { adagradStep, adamStep, rmspropStep, sgdStep } from '../kernels/optim.js';
 import type { Parameter } from './parameter.js';
 
 /** What `stateDict` returns and `loadStateDict` reads: a snapshot, not a view of live state. */

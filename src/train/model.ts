@@ -410,6 +410,18 @@ function topoSort(outputs: SymbolicTensor[], inputs: SymbolicTensor[]): LayerNod
   return order;
 }
 
+/** Rebuilds a model of a registered class from its `toJSON()` output. */
+export type ModelFactory = (config: Record<string, unknown>, source: string) => BaseModel;
+const modelClasses = new Map<string, ModelFactory>();
+
+/**
+ * Registers a model class besides `Sequential` and `Model` (e.g. an app's encoder–decoder) so that
+ * `modelFromJSON`, and through it `loadModel` and `loadCheckpoint`, can rebuild it.
+ */
+export function registerModelClass(className: string, factory: ModelFactory): void {
+  modelClasses.set(className, factory);
+}
+
 /** Rebuilds a model's architecture from `toJSON()` output (parameters freshly initialized). */
 export function modelFromJSON(cfg: Record<string, unknown>, source = 'model config'): BaseModel {
   const bad = (what: string): never => {
@@ -444,6 +456,8 @@ export function modelFromJSON(cfg: Record<string, unknown>, source = 'model conf
     const outputs = (cfg.outputs as string[]).map((o) => syms.get(o) ?? bad(`unknown output tensor '${o}'`));
     return new Model({ inputs, outputs, name: cfg.name as string, seed: cfg.seed as number });
   }
+  const factory = typeof cfg.className === 'string' ? modelClasses.get(cfg.className) : undefined;
+  if (factory) return factory(cfg, source);
   return bad(`unknown model class ${JSON.stringify(cfg.className)}`);
 }
 

@@ -27,7 +27,8 @@ export function corpusPath(corpus: CorpusSource): string | null {
   if (typeof corpus === 'string') return corpus;
   if (corpus instanceof URL) {
     if (corpus.protocol !== 'file:') throw new Error(`word2vec: corpus URL must be file:, got ${corpus.protocol}`);
-    return decodeURIComponent(corpus.pathname);
+    const path = decodeURIComponent(corpus.pathname);
+    return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path; // file:///C:/x → C:/x
   }
   return null;
 }

@@ -25,7 +25,6 @@ import {
   type ByteVocabTable,
   type CorpusSource,
   FileSentenceReader,
-  MAX_SENTENCE_LENGTH,
   buildByteVocab,
   checkCorpus,
   corpusPath,
@@ -34,117 +33,32 @@ import {
   iterableIndexSentences,
   openReadAt,
 } from './corpus.js';
+import { trainHogwild } from './hogwild.js';
 import { KeyedVectors } from './keyed_vectors.js';
+import {
+  type BuildVocabOptions,
+  type ResolvedOptions,
+  type TrainOptions,
+  type TrainReport,
+  type TrainRun,
+  type Word2VecOptions,
+  type Word2VecProgress,
+  abortError,
+  check,
+  finishEpoch,
+  isInt,
+  isNum,
+  progressAt,
+  resolveOptions,
+} from './options.js';
 import { type NetLayout, type TrainerConfig, type TrainerTables, SentenceTrainer, learningRate } from './trainer.js';
 import { VocabCounter, buildAliasTable, buildHuffman, finalizeVocab, keepProbabilities } from './vocab.js';
-import type { WorkerInit, WorkerMessage } from './worker.js';
 
-/** Model and vocabulary options (gensim's names in camelCase; defaults are word2vec.c's). */
-export interface Word2VecOptions {
-  /** E, default 100 */
-  vectorSize?: number;
-  /** maximum distance between center and context word, default 5 */
-  window?: number;
-  /** skip-gram (true) or CBOW (false, default) */
-  sg?: boolean;
-  /** hierarchical softmax, default false */
-  hs?: boolean;
-  /** negatives per example, 0 = none; default 5 */
-  negative?: number;
-  /** exponent of the negative-sampling distribution count^x, default 0.75 */
-  nsExponent?: number;
-  /** CBOW hidden layer = mean (default) or sum of the window's vectors */
-  cbowMean?: boolean;
-  /** subsampling threshold, 0 = off; default 1e-3 */
-  sample?: number;
-  /** ignore words seen fewer times, default 5 */
-  minCount?: number;
-  /** bound on the distinct words held while counting (word2vec.c's ReduceVocab); default none */
-  maxVocabSize?: number | null;
-  /** keep at most this many words (raising minCount as gensim does); default none */
-  maxFinalVocab?: number | null;
-  /** initial learning rate, default 0.025 (SG) or 0.05 (CBOW) */
-  alpha?: number;
-  /** final learning rate, default alpha · 1e-4 */
-  minAlpha?: number;
-  /** passes over the corpus, default 5 */
-  epochs?: number;
-  /** random seed (initial vectors, subsampling, windows, negatives), default 1 */
-  seed?: number;
-  /** training threads; default all cores when running compiled, else 1. 1 is deterministic. */
-  workers?: number | null;
-  /** compute the per-epoch loss (costs a few percent), default true */
-  computeLoss?: boolean;
-  /** sentences are cut every this many tokens, default 10000 */
-  maxSentenceLength?: number;
-}
-
-/** Progress, reported every `progressInterval` ms while training. */
-export interface Word2VecProgress {
-  /** current epoch, 1-based */
-  epoch: number;
-  epochs: number;
-  /** in-vocabulary words processed (before subsampling), all epochs */
-  words: number;
-  totalWords: number;
-  /** words / totalWords */
-  progress: number;
-  wordsPerSec: number;
-  etaSeconds: number;
-  elapsedSeconds: number;
-  alpha: number;
-}
-
-export interface EpochReport {
-  /** 1-based */
-  epoch: number;
-  /** mean loss per example (NaN when computeLoss is false) */
-  loss: number;
-  examples: number;
-  /** in-vocabulary words read (before subsampling) */
-  words: number;
-  /** words left after subsampling */
-  keptWords: number;
-  seconds: number;
-  wordsPerSec: number;
-}
-
-export interface TrainReport {
-  epochs: EpochReport[];
-  words: number;
-  seconds: number;
-  wordsPerSec: number;
-  workers: number;
-}
-
-/** Options of one `train` call (override the model's epochs / alpha / minAlpha / workers). */
-export interface TrainOptions {
-  epochs?: number;
-  alpha?: number;
-  minAlpha?: number;
-  workers?: number;
-  /** in-vocabulary words per epoch, for the schedule and ETA; default: from the last vocabulary scan */
-  totalWords?: number;
-  onProgress?: (p: Word2VecProgress) => void;
-  onEpochEnd?: (e: EpochReport) => void;
-  /** ms between onProgress calls, default 1000 */
-  progressInterval?: number;
-  signal?: AbortSignal;
-}
-
-export interface BuildVocabOptions {
-  /** add the corpus's words to an existing vocabulary (online training), default false */
-  update?: boolean;
-  signal?: AbortSignal;
-}
+export type { BuildVocabOptions, EpochReport, TrainOptions, TrainReport, Word2VecOptions, Word2VecProgress } from './options.js';
 
 /** Everything needed to resume training: plain data for `saveWord2VecModel` (src/io). */
 export interface Word2VecState {
-  options: Required<Omit<Word2VecOptions, 'maxVocabSize' | 'maxFinalVocab' | 'workers'>> & {
-    maxVocabSize: number | null;
-    maxFinalVocab: number | null;
-    workers: number | null;
-  };
+  options: ResolvedOptions;
   words: string[];
   counts: Float64Array;
   /** in-vocabulary words in one pass of the last scanned corpus */
@@ -156,65 +70,6 @@ export interface Word2VecState {
   syn1neg: Float32Array | null;
   /** (V − 1, E) or null */
   syn1: Float32Array | null;
-}
-
-type Resolved = Word2VecState['options'];
-
-function check(cond: boolean, what: string, got: unknown): void {
-  if (!cond) throw new Error(`Word2Vec: expected ${what}, got ${JSON.stringify(got) ?? String(got)}`);
-}
-
-const isInt = (v: unknown, min: number): boolean => Number.isInteger(v) && (v as number) >= min;
-const isNum = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isFinite(v) && v >= min;
-
-function resolveOptions(o: Word2VecOptions): Resolved {
-  const sg = o.sg ?? false;
-  const alpha = o.alpha ?? (sg ? 0.025 : 0.05);
-  const r: Resolved = {
-    vectorSize: o.vectorSize ?? 100,
-    window: o.window ?? 5,
-    sg,
-    hs: o.hs ?? false,
-    negative: o.negative ?? 5,
-    nsExponent: o.nsExponent ?? 0.75,
-    cbowMean: o.cbowMean ?? true,
-    sample: o.sample ?? 1e-3,
-    minCount: o.minCount ?? 5,
-    maxVocabSize: o.maxVocabSize ?? null,
-    maxFinalVocab: o.maxFinalVocab ?? null,
-    alpha,
-    minAlpha: o.minAlpha ?? alpha * 1e-4,
-    epochs: o.epochs ?? 5,
-    seed: o.seed ?? 1,
-    workers: o.workers ?? null,
-    computeLoss: o.computeLoss ?? true,
-    maxSentenceLength: o.maxSentenceLength ?? MAX_SENTENCE_LENGTH,
-  };
-  check(isInt(r.vectorSize, 1), 'vectorSize to be a positive integer', r.vectorSize);
-  check(isInt(r.window, 1), 'window to be a positive integer', r.window);
-  check(isInt(r.negative, 0), 'negative to be an integer ≥ 0', r.negative);
-  check(r.hs || r.negative > 0, 'hs: true or negative > 0 (no output layer otherwise)', { hs: r.hs, negative: r.negative });
-  check(isNum(r.nsExponent, -Infinity), 'nsExponent to be a finite number', r.nsExponent);
-  check(isNum(r.sample, 0), 'sample to be a number ≥ 0', r.sample);
-  check(isInt(r.minCount, 1), 'minCount to be a positive integer', r.minCount);
-  check(r.maxVocabSize === null || isInt(r.maxVocabSize, 1), 'maxVocabSize to be a positive integer or null', r.maxVocabSize);
-  check(r.maxFinalVocab === null || isInt(r.maxFinalVocab, 1), 'maxFinalVocab to be a positive integer or null', r.maxFinalVocab);
-  check(isNum(r.alpha, 0), 'alpha to be a number ≥ 0', r.alpha);
-  check(isNum(r.minAlpha, 0), 'minAlpha to be a number ≥ 0', r.minAlpha);
-  check(isInt(r.epochs, 1), 'epochs to be a positive integer', r.epochs);
-  check(Number.isInteger(r.seed), 'seed to be an integer', r.seed);
-  check(r.workers === null || isInt(r.workers, 1), 'workers to be a positive integer', r.workers);
-  check(isInt(r.maxSentenceLength, 1), 'maxSentenceLength to be a positive integer', r.maxSentenceLength);
-  return r;
-}
-
-/** An AbortError carrying the signal's reason. */
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const e = new Error('Word2Vec: training aborted');
-  e.name = 'AbortError';
-  return e;
 }
 
 /** A one-shot iterator (a generator) cannot be read once per epoch. */
@@ -242,7 +97,7 @@ async function workerScript(): Promise<URL | null> {
 }
 
 export class Word2Vec {
-  readonly options: Resolved;
+  readonly options: ResolvedOptions;
   private words: string[] = [];
   private counts: Float64Array = new Float64Array(0);
   private index = new Map<string, number>();
@@ -473,11 +328,12 @@ export class Word2Vec {
       throw new Error(`Word2Vec: workers: ${workers} needs the compiled worker script ${new URL('./worker.js', import.meta.url).href} (running from TypeScript sources? run 'npm run build' and import the package from dist/), or use workers: 1`);
     }
     if (workers > 1 && !heap.shared) throw new Error('Word2Vec: worker threads need shared memory (SharedArrayBuffer), which this platform does not provide; use workers: 1');
-    const run: Run = {
+    const run: TrainRun = {
       epochs,
       alpha,
       minAlpha,
       totalWords: perEpoch * epochs,
+      computeLoss: this.options.computeLoss,
       onProgress: opts.onProgress,
       onEpochEnd: opts.onEpochEnd,
       interval: opts.progressInterval ?? 1000,
@@ -487,7 +343,11 @@ export class Word2Vec {
     const t0 = now();
     this.wvCache = null;
     try {
-      if (workers > 1) await this.trainThreads(path!, script!, workers, run);
+      if (workers > 1) {
+        this.byteVocab ??= buildByteVocab(this.words);
+        const init = { memory: heap.memory, layout: this.layout(), tables: this.tables(), cfg: this.trainerConfig(), vocab: this.byteVocab, path: path! };
+        await trainHogwild(script!, workers, { ...init, epochs, alpha, minAlpha, totalWords: run.totalWords }, (id) => this.rngState(id), run);
+      }
       else await this.trainInProcess(corpus, path, run);
     } finally {
       this.trainCalls++;
@@ -498,7 +358,8 @@ export class Word2Vec {
     return { epochs: run.reports, words, seconds, wordsPerSec: seconds > 0 ? words / seconds : 0, workers };
   }
 
-  private async trainInProcess(corpus: CorpusSource, path: string | null, run: Run): Promise<void> {
+  /** workers: 1 — the training loop on this thread, yielding to the event loop every 50 ms. */
+  private async trainInProcess(corpus: CorpusSource, path: string | null, run: TrainRun): Promise<void> {
     const { epochs, alpha, minAlpha, totalWords, signal } = run;
     const cfg = this.trainerConfig();
     const trainer = new SentenceTrainer(heap.buffer, this.layout(), this.tables(), cfg, this.rngState(0));
@@ -511,21 +372,7 @@ export class Word2Vec {
     let done = 0;
     let a = alpha;
     let epoch = 0;
-    const progress = (): Word2VecProgress => {
-      const elapsed = (now() - t0) / 1000;
-      const wps = elapsed > 0 ? done / elapsed : 0;
-      return {
-        epoch: epoch + 1,
-        epochs,
-        words: done,
-        totalWords,
-        progress: totalWords > 0 ? Math.min(1, done / totalWords) : 0,
-        wordsPerSec: wps,
-        etaSeconds: wps > 0 ? Math.max(0, totalWords - done) / wps : Infinity,
-        elapsedSeconds: elapsed,
-        alpha: a,
-      };
-    };
+    const progress = (): Word2VecProgress => progressAt(run, epoch, done, (now() - t0) / 1000, a);
     const between = async (): Promise<void> => {
       if (signal?.aborted) throw abortError(signal);
       const t = now();
@@ -564,153 +411,11 @@ export class Word2Vec {
           }
         }
         const [loss, examples] = trainer.takeStats();
-        this.finishEpoch(run, epoch, loss, examples, epochWords, kept, (now() - te) / 1000);
+        finishEpoch(run, epoch, loss, examples, epochWords, kept, (now() - te) / 1000);
       }
       if (run.onProgress) run.onProgress(progress());
     } finally {
       file?.close();
     }
   }
-
-  private finishEpoch(run: Run, epoch: number, loss: number, examples: number, words: number, kept: number, seconds: number): void {
-    const e: EpochReport = {
-      epoch: epoch + 1,
-      loss: this.options.computeLoss && examples > 0 ? loss / examples : NaN,
-      examples,
-      words,
-      keptWords: kept,
-      seconds,
-      wordsPerSec: seconds > 0 ? words / seconds : 0,
-    };
-    run.reports.push(e);
-    run.onEpochEnd?.(e);
-  }
-
-  /** Hogwild: `n` worker threads, thread i on bytes [i·size/n, (i+1)·size/n) of the file. */
-  private async trainThreads(path: string, script: URL, n: number, run: Run): Promise<void> {
-    if (run.signal?.aborted) throw abortError(run.signal);
-    const { Worker } = await import('node:worker_threads');
-    const fs = await import('node:fs');
-    const size = fs.statSync(path).size;
-    this.byteVocab ??= buildByteVocab(this.words);
-    const control = new SharedArrayBuffer(n * 8 + 8);
-    const done = new Float64Array(control, 0, n);
-    const abortFlag = new Int32Array(control, n * 8, 1);
-    const tables = this.tables();
-    const base = {
-      memory: heap.memory,
-      layout: this.layout(),
-      tables,
-      cfg: this.trainerConfig(),
-      vocab: this.byteVocab,
-      path,
-      epochs: run.epochs,
-      alpha: run.alpha,
-      minAlpha: run.minAlpha,
-      totalWords: run.totalWords,
-      control,
-      nWorkers: n,
-    };
-    const t0 = now();
-    let tEpoch = t0;
-    const perEpoch = new Map<number, { n: number; loss: number; examples: number; words: number; kept: number }>();
-    let nextEpoch = 0;
-    const workers: import('node:worker_threads').Worker[] = [];
-    const onAbort = (): void => {
-      Atomics.store(abortFlag, 0, 1);
-    };
-    run.signal?.addEventListener('abort', onAbort);
-    const sumDone = (): number => {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += done[i]!;
-      return s;
-    };
-    const timer = run.onProgress
-      ? setInterval(() => {
-          const w = sumDone();
-          const elapsed = (now() - t0) / 1000;
-          const wps = elapsed > 0 ? w / elapsed : 0;
-          run.onProgress!({
-            epoch: Math.min(run.epochs, nextEpoch + 1),
-            epochs: run.epochs,
-            words: w,
-            totalWords: run.totalWords,
-            progress: run.totalWords > 0 ? Math.min(1, w / run.totalWords) : 0,
-            wordsPerSec: wps,
-            etaSeconds: wps > 0 ? Math.max(0, run.totalWords - w) / wps : Infinity,
-            elapsedSeconds: elapsed,
-            alpha: learningRate(run.alpha, run.minAlpha, w, run.totalWords),
-          });
-        }, run.interval)
-      : null;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let finished = 0;
-        let aborted = false;
-        let failed = false;
-        const failAll = (err: Error): void => {
-          if (failed) return;
-          failed = true;
-          Atomics.store(abortFlag, 0, 1);
-          for (const w of workers) void w.terminate();
-          reject(err);
-        };
-        for (let id = 0; id < n; id++) {
-          const init: WorkerInit = {
-            ...base,
-            start: Math.floor((size * id) / n),
-            end: id === n - 1 ? Infinity : Math.floor((size * (id + 1)) / n),
-            rng: this.rngState(id),
-            id,
-          };
-          const w = new Worker(script, { workerData: init });
-          workers.push(w);
-          w.on('message', (m: WorkerMessage) => {
-            if (m.type === 'epoch') {
-              const e = perEpoch.get(m.epoch) ?? { n: 0, loss: 0, examples: 0, words: 0, kept: 0 };
-              e.n++;
-              e.loss += m.loss;
-              e.examples += m.examples;
-              e.words += m.words;
-              e.kept += m.kept;
-              perEpoch.set(m.epoch, e);
-              while (perEpoch.get(nextEpoch)?.n === n) {
-                const r = perEpoch.get(nextEpoch)!;
-                const t = now();
-                this.finishEpoch(run, nextEpoch, r.loss, r.examples, r.words, r.kept, (t - tEpoch) / 1000);
-                tEpoch = t;
-                perEpoch.delete(nextEpoch);
-                nextEpoch++;
-              }
-            } else {
-              if (m.type === 'aborted') aborted = true;
-              if (++finished === n) {
-                if (aborted) reject(run.signal ? abortError(run.signal) : new Error('Word2Vec: training aborted'));
-                else resolve();
-              }
-            }
-          });
-          w.on('error', (err) => failAll(new Error(`Word2Vec: worker ${id} failed: ${err.message}`, { cause: err })));
-          w.on('exit', (code) => {
-            if (code !== 0) failAll(new Error(`Word2Vec: worker ${id} exited with code ${code}`));
-          });
-        }
-      });
-    } finally {
-      if (timer !== null) clearInterval(timer);
-      run.signal?.removeEventListener('abort', onAbort);
-    }
-  }
-}
-
-interface Run {
-  epochs: number;
-  alpha: number;
-  minAlpha: number;
-  totalWords: number;
-  onProgress: ((p: Word2VecProgress) => void) | undefined;
-  onEpochEnd: ((e: EpochReport) => void) | undefined;
-  interval: number;
-  signal: AbortSignal | undefined;
-  reports: EpochReport[];
 }

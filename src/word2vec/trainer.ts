@@ -135,3 +135,8 @@ export function learningRate(alpha: number, minAlpha: number, done: number, tota
   const progress = total > 0 ? Math.min(1, done / total) : 1;
   return alpha - (alpha - minAlpha) * progress;
 }
+
+/** Byte offset of the abort flag (Int32) in a Hogwild control buffer, after the Float64 word counters. */
+export function abortFlagOffset(nWorkers: number): number {
+  return nWorkers * 8;
+}

@@ -10,7 +10,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FileSentenceReader, openReadAt, type ByteVocabTable } from './corpus.js';
-import { type NetLayout, type TrainerConfig, type TrainerTables, SentenceTrainer, learningRate } from './trainer.js';
+import { type NetLayout, type TrainerConfig, type TrainerTables, SentenceTrainer, abortFlagOffset, learningRate } from './trainer.js';
 
 export interface WorkerInit {
   memory: WebAssembly.Memory;
@@ -37,11 +37,6 @@ export type WorkerMessage =
   | { type: 'epoch'; id: number; epoch: number; loss: number; examples: number; words: number; kept: number }
   | { type: 'done'; id: number }
   | { type: 'aborted'; id: number };
-
-/** Byte offset of the abort flag in the control buffer. */
-export function abortFlagOffset(nWorkers: number): number {
-  return nWorkers * 8;
-}
 
 async function run(init: WorkerInit): Promise<void> {
   const port = parentPort!;

@@ -51,6 +51,8 @@ trap 'rm -rf "$tmp"' EXIT
 # Two modules from the same source: kernels.wasm (SIMD128, runs everywhere) and
 # kernels_relaxed.wasm (+ relaxed-SIMD FMA, chosen at run time when the engine validates it).
 # -ffile-prefix-map keeps the bytes independent of the checkout location.
+# Every csrc/*.c, in a fixed (C locale) order, linked into one module.
+sources=$(LC_ALL=C ls csrc/*.c)
 compile() { # <out.wasm> <extra clang flags...>
   local out=$1
   shift
@@ -59,7 +61,7 @@ compile() { # <out.wasm> <extra clang flags...>
     -Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory \
     -Wl,--initial-memory=65536 -Wl,--max-memory=4294967296 \
     -Wl,-z,stack-size=0 -Wl,--stack-first -Wl,--strip-all \
-    -o "$out" csrc/gemm.c
+    -o "$out" $sources
   "$OBJDUMP" -d "$out" >"$out.dis"
   # No access to the stack pointer (the only global), no data segments, no start function.
   if grep -Eq 'global\.(get|set)' "$out.dis"; then

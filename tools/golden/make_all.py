@@ -13,11 +13,14 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import attention  # noqa: E402
+import audio_features  # noqa: E402
 import char_lstm  # noqa: E402
+import ctc  # noqa: E402
 import keras_variants  # noqa: E402
 import losses  # noqa: E402
 import optim  # noqa: E402
 import rnn_layers  # noqa: E402
+import seq2seq  # noqa: E402
 from common import OUT_DIR, setup_torch  # noqa: E402
 
 GROUPS = {
@@ -27,6 +30,9 @@ GROUPS = {
     "optim": optim,
     "char_lstm": char_lstm,
     "attention": attention,
+    "ctc": ctc,
+    "audio_features": audio_features,
+    "seq2seq": seq2seq,
 }
 
 

@@ -19,7 +19,8 @@ import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm
 /** Which build of the wasm kernels: plain SIMD128, or with relaxed-SIMD FMA. */
 export type WasmVariant = 'simd128' | 'relaxed-simd';
 
-interface KernelExports {
+/** The module's exports (csrc/*.c); pointers are byte addresses in the heap, 0 = null. */
+export interface KernelExports {
   sgemm(
     transA: number,
     transB: number,
@@ -37,6 +38,61 @@ interface KernelExports {
     scratch: number,
   ): void;
   sgemm_scratch_bytes(): number;
+  /** Workspace bytes of the recurrent kernels of `cell` (0 rnn, 1 lstm, 2 gru) for hidden size H. */
+  recurrent_work_bytes(cell: number, H: number): number;
+  rnn_forward(
+    B: number, T: number, I: number, H: number, relu: number, x: number, wih: number, whh: number, bih: number,
+    bhh: number, h0: number, mask: number, reverse: number, hMask: number, y: number, hT: number, cache: number,
+    ws: number,
+  ): void;
+  rnn_backward(
+    B: number, T: number, I: number, H: number, relu: number, x: number, wih: number, whh: number, mask: number,
+    reverse: number, hMask: number, cache: number, dy: number, dhT: number, dx: number, dh0: number, dwih: number,
+    dwhh: number, dbih: number, dbhh: number, work: number, ws: number,
+  ): void;
+  lstm_forward(
+    B: number, T: number, I: number, H: number, x: number, wih: number, whh: number, bih: number, bhh: number,
+    h0: number, c0: number, mask: number, reverse: number, hMask: number, y: number, hT: number, cT: number,
+    cache: number, ws: number,
+  ): void;
+  lstm_backward(
+    B: number, T: number, I: number, H: number, x: number, wih: number, whh: number, mask: number, reverse: number,
+    hMask: number, cache: number, dy: number, dhT: number, dcT: number, dx: number, dh0: number, dc0: number,
+    dwih: number, dwhh: number, dbih: number, dbhh: number, work: number, ws: number,
+  ): void;
+  gru_forward(
+    B: number, T: number, I: number, H: number, resetAfter: number, x: number, wih: number, whh: number, bih: number,
+    bhh: number, h0: number, mask: number, reverse: number, hMask: number, y: number, hT: number, cache: number,
+    ws: number,
+  ): void;
+  gru_backward(
+    B: number, T: number, I: number, H: number, resetAfter: number, x: number, wih: number, whh: number,
+    mask: number, reverse: number, hMask: number, cache: number, dy: number, dhT: number, dx: number, dh0: number,
+    dwih: number, dwhh: number, dbih: number, dbhh: number, work: number, ws: number,
+  ): void;
+  sgd_step(
+    n: number, p: number, g: number, buf: number, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: number, maximize: number, firstStep: number,
+  ): void;
+  adam_step(
+    n: number, p: number, g: number, m: number, v: number, vmax: number, stepSize: number, bc2Sqrt: number,
+    beta1: number, beta2: number, eps: number, weightDecay: number, decay: number, amsgrad: number,
+    decoupled: number, maximize: number,
+  ): void;
+  rmsprop_step(
+    n: number, p: number, g: number, sq: number, gradAvg: number, buf: number, lr: number, alpha: number,
+    eps: number, weightDecay: number, momentum: number, centered: number, maximize: number,
+  ): void;
+  adagrad_step(n: number, p: number, g: number, sum: number, clr: number, weightDecay: number, eps: number, maximize: number): void;
+  softmax_xent_rows(N: number, C: number, z: number, probs: number, w: number, smoothing: number, stats: number): void;
+  softmax_xent_backward(
+    N: number, C: number, targets: number, ignoreIndex: number, w: number, eps: number, W: number, gConst: number,
+    dlosses: number, probs: number, dz: number,
+  ): void;
+  embedding_forward(N: number, E: number, ids: number, table: number, y: number): void;
+  embedding_backward(N: number, E: number, ids: number, dy: number, dtable: number, paddingIdx: number): void;
+  sigmoid_f32(n: number, x: number, y: number): void;
+  tanh_f32(n: number, x: number, y: number): void;
 }
 
 /** The module's bytes (decoded from the embedded base64). */
@@ -127,8 +183,10 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, 
 interface Loaded {
   k: KernelExports;
   variant: WasmVariant;
-  /** Byte address of the packing workspace in the heap. */
-  scratch: number;
+  /** Byte address of the kernels' workspace in the heap (GEMM packing, packed weights, copies). */
+  ws: number;
+  /** Its size in bytes; it only grows (see `wasmWorkspace`). */
+  wsBytes: number;
 }
 
 let loaded: Loaded | null | undefined;
@@ -148,14 +206,38 @@ function load(): Loaded | null {
       variant = 'simd128';
       k = instantiateKernels(heap.memory, heap.shared, variant);
     }
-    // One packing workspace for the life of the process (not an arena block: it must never move).
-    const scratch = heap.alloc(k.sgemm_scratch_bytes());
-    loaded = { k, variant, scratch };
+    // One workspace for the life of the process (not an arena block: it must never move during a
+    // call). It starts at the GEMM's packing space and grows for the recurrent kernels.
+    const wsBytes = k.sgemm_scratch_bytes();
+    loaded = { k, variant, ws: heap.alloc(wsBytes), wsBytes };
   } catch (e) {
     loaded = null;
     loadError = e instanceof Error ? e.message : String(e);
   }
   return loaded;
+}
+
+/** The loaded kernels, or null when wasm cannot load here (for the wrappers in this directory). */
+export function wasmKernels(): KernelExports | null {
+  return load()?.k ?? null;
+}
+
+/**
+ * The byte address of a workspace of at least `bytes` bytes (16-byte aligned), valid until the
+ * next call of this function. Growing it may grow the heap: on a non-shared heap that detaches
+ * typed-array views, so callers take every byte address they need first (addresses stay valid)
+ * and call this last, just before the kernel.
+ */
+export function wasmWorkspace(bytes: number): number {
+  const w = load();
+  if (w === null) throw new Error(`recurrent: internal error: the wasm kernels are not loaded: ${loadError}`);
+  if (bytes > w.wsBytes) {
+    const size = Math.max(bytes, Math.ceil(w.wsBytes * 1.5));
+    heap.free(w.ws);
+    w.ws = heap.alloc(size);
+    w.wsBytes = size;
+  }
+  return w.ws;
 }
 
 /** True when the wasm module loads here (it is then loaded). */
@@ -175,8 +257,8 @@ export function setWasmVariant(variant: WasmVariant): void {
   if (variant === w.variant) return;
   if (variant === 'relaxed-simd' && !relaxedSimdSupported()) throw new Error('recurrent: this engine does not run relaxed SIMD');
   const k = instantiateKernels(heap.memory, heap.shared, variant);
-  if (k.sgemm_scratch_bytes() > w.k.sgemm_scratch_bytes()) throw new Error('recurrent: internal error: scratch size differs between wasm builds');
   w.k = k;
+  wasmWorkspace(k.sgemm_scratch_bytes());
   w.variant = variant;
 }
 
@@ -188,6 +270,22 @@ export function wasmLoadError(): string {
 /** `arr` (a Float32Array view on the heap) can hold `n` elements from element `off` on. */
 function fits(arr: Float32Array, off: number, n: number): boolean {
   return off >= 0 && off + n <= arr.length && heap.owns(arr.buffer);
+}
+
+/**
+ * The byte address of `arr` for a kernel reading or writing its first `n` elements: 0 for null,
+ * -1 when the kernel cannot take it (not a Float32Array, not on the heap, too short).
+ */
+export function f32Addr(arr: Float32Array | Float64Array | null | undefined, n: number): number {
+  if (arr === null || arr === undefined) return 0;
+  if (!(arr instanceof Float32Array) || n > arr.length || !heap.owns(arr.buffer)) return -1;
+  return arr.byteOffset;
+}
+
+/** Like f32Addr for integer arrays (Int32Array, Uint8Array): -1 when not on the heap or too short. */
+export function intAddr(arr: Int32Array | Uint8Array, n: number): number {
+  if (n > arr.length || !heap.owns(arr.buffer)) return -1;
+  return arr.byteOffset;
 }
 
 /**
@@ -237,7 +335,7 @@ export function tryWasmGemm(
     beta,
     C.byteOffset + cOff * 4,
     ldc,
-    w.scratch,
+    w.ws,
   );
   return true;
 }

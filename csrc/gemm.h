@@ -1,0 +1,44 @@
+/*
+ * The GEMM of csrc/gemm.c as the other kernels use it (see gemm.c for the semantics).
+ */
+#ifndef RECURRENT_GEMM_H
+#define RECURRENT_GEMM_H
+
+#include "common.h"
+
+/* Tile sizes (DESIGN.md §3): 4×8 micro-kernel, KC 256, MC 64, NC 1024. */
+#define MR 4
+#define NR 8
+#define KC 256
+#define MC 64
+#define NC 1024
+
+/* Bytes of scratch sgemm needs. */
+u32 sgemm_scratch_bytes(void);
+
+/* C = alpha · op(A) · op(B) + beta · C (row-major, BLAS semantics; see gemm.c). */
+void sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+           int ldb, float beta, float *C, int ldc, float *scratch);
+
+/* Floats of op(B) (K, N) packed by pack_b_all: K · N rounded up to NR. */
+INLINE u32 packed_b_floats(int K, int N) { return (u32)K * (u32)((N + NR - 1) / NR * NR); }
+
+/* Floats of working space gemm_packed needs: one packed (MC, KC) block of A and an MR×NR tile. */
+#define GEMM_PACKED_WORK_FLOATS (MC * KC + MR * NR)
+
+/*
+ * Packs all of op(B) (K, N) (B stored (K, N) with row stride ldb, or (N, K) when transB) into
+ * bp[packed_b_floats(K, N)], for any number of gemm_packed calls.
+ */
+void pack_b_all(int transB, int K, int N, const float *B, int ldb, float *bp);
+
+/*
+ * C = A · op(B) + beta · C with op(B) (K, N) packed by pack_b_all; A is (M, K) with row stride lda
+ * (not transposed). beta = 0 overwrites C. `work` holds GEMM_PACKED_WORK_FLOATS floats and must
+ * not overlap A, bp or C. Each row of C is computed by the same operations whatever M is (so
+ * results do not depend on the batch size).
+ */
+void gemm_packed(int M, int N, int K, const float *A, int lda, const float *bp, float beta, float *C, int ldc,
+                 float *work);
+
+#endif

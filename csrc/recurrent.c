@@ -1,0 +1,474 @@
+/*
+ * Fused whole-sequence recurrent kernels (DESIGN.md §3): Elman RNN, LSTM and GRU forward over all
+ * T steps and their BPTT backward, float32, batch-first, with masks, reverse direction, initial
+ * states and the recurrent-dropout mask hMask.
+ *
+ * The equations, argument shapes, `=` / `+=` rules, cache layouts and backward work layouts are
+ * those of the reference kernels src/kernels/ref/{rnn,lstm,gru}.ts (the specification): a cache
+ * written here can be read by the reference backward and the other way round. Null arrays are
+ * passed as address 0; `mask` is bytes (B, T), 1 = real step.
+ *
+ * Structure (as the reference):
+ *   forward:  input projection X · W_ihᵀ for all B·T rows as one GEMM, plus the biases; then per
+ *             step one GEMM (m ⊙ h_{t−1}) · W_hhᵀ into the step's rows, with W_hh packed once per
+ *             sequence (gemm_packed), followed by the fused gate math (vmath.h).
+ *   backward: per step the fused gate derivatives, then one GEMM dA_t · W_hh with W_hh packed once
+ *             per sequence; after the loop dX, dW_ih, dW_hh as GEMMs over all B·T rows and the
+ *             bias gradients as column sums.
+ * Sigmoid and tanh are vmath.h's approximations (≈ 2.5 ulp, see there), so results agree with the
+ * reference to float32 rounding, not bit for bit. Every batch row is computed by the same
+ * operations whatever B is, so a sample's result does not depend on the batch it is in.
+ *
+ * `ws` is working space of recurrent_work_bytes(cell, H) bytes (16-byte aligned), not overlapping
+ * any argument; it holds the GEMM scratch and the packed weights.
+ */
+#include "gemm.h"
+#include "vmath.h"
+
+enum { CELL_RNN = 0, CELL_LSTM = 1, CELL_GRU = 2 };
+
+INLINE u32 umax(u32 a, u32 b) { return a > b ? a : b; }
+
+/* Floats of packed weights a cell needs (the forward's W_hhᵀ and the backward's W_hh). */
+static u32 panel_floats(int cell, int H) {
+  if (cell == CELL_LSTM) return umax(packed_b_floats(H, 4 * H), packed_b_floats(4 * H, H));
+  if (cell == CELL_GRU)
+    return umax(packed_b_floats(H, 2 * H), packed_b_floats(2 * H, H)) + packed_b_floats(H, H);
+  return packed_b_floats(H, H);
+}
+
+/* Bytes of `ws` the kernels of `cell` (0 rnn, 1 lstm, 2 gru) need for hidden size H. */
+EXPORT("recurrent_work_bytes") u32 recurrent_work_bytes(int cell, int H) {
+  return umax(sgemm_scratch_bytes(), (u32)(GEMM_PACKED_WORK_FLOATS + panel_floats(cell, H)) * 4u);
+}
+
+/* ---- helpers over rows of n floats ---------------------------------------------------------- */
+
+INLINE int real_step(const u8 *mask, int T, int b, int t) { return mask == 0 || mask[b * T + t] != 0; }
+
+static void fill_zero(float *p, int n) {
+  int j = 0;
+  for (; j + 4 <= n; j += 4) store4(p + j, splat4(0.0f));
+  for (; j < n; j++) p[j] = 0.0f;
+}
+
+/* d = s, or 0 when s is null. */
+static void copy_or_zero(float *d, const float *s, int n) {
+  if (s == 0) {
+    fill_zero(d, n);
+    return;
+  }
+  int j = 0;
+  for (; j + 4 <= n; j += 4) store4(d + j, load4(s + j));
+  for (; j < n; j++) d[j] = s[j];
+}
+
+/* d = m ⊙ s (m null: d = s). */
+static void mul_or_copy(float *d, const float *m, const float *s, int n) {
+  if (m == 0) {
+    copy_or_zero(d, s, n);
+    return;
+  }
+  for (int j = 0; j < n; j += 4) {
+    const int k = imin(4, n - j);
+    storen(d + j, loadn(m + j, k) * loadn(s + j, k), k);
+  }
+}
+
+/* d = m ⊙ s (m null: d = s), or d += m ⊙ s when acc. */
+static void mul_acc(float *d, const float *m, const float *s, int n, int acc) {
+  for (int j = 0; j < n; j += 4) {
+    const int k = imin(4, n - j);
+    v4f v = m == 0 ? loadn(s + j, k) : loadn(m + j, k) * loadn(s + j, k);
+    if (acc) v = loadn(d + j, k) + v;
+    storen(d + j, v, k);
+  }
+}
+
+/*
+ * Adds b1[j] + b2[j] (each null = 0) to columns [0, n) of R rows of a (row stride lda), and b1[j]
+ * alone to columns [n, n1).
+ */
+static void add_bias(int R, int n, int n1, float *a, int lda, const float *b1, const float *b2) {
+  if (b1 == 0 && b2 == 0) return;
+  for (int r = 0; r < R; r++) {
+    float *row = a + r * lda;
+    for (int j = 0; j < n1; j += 4) {
+      const int k = imin(4, n1 - j);
+      v4f b = b1 == 0 ? splat4(0.0f) : loadn(b1 + j, k);
+      if (b2 != 0 && j < n) b = b + loadn(b2 + j, imin(k, n - j));
+      storen(row + j, loadn(row + j, k) + b, k);
+    }
+  }
+}
+
+/*
+ * d1[j] += a[0][j], += a[1][j], … over R rows (row stride lda), one float32 addition after
+ * another in row order (as the reference's `+=`, so the bits match), and the same for d2; each
+ * destination may be null.
+ */
+static void colsum_acc(int R, int n, const float *a, int lda, float *d1, float *d2) {
+  for (int q = 0; q < 2; q++) {
+    float *d = q == 0 ? d1 : d2;
+    if (d == 0) continue;
+    int j = 0;
+    for (; j + 16 <= n; j += 16) {
+      v4f s0 = load4(d + j), s1 = load4(d + j + 4), s2 = load4(d + j + 8), s3 = load4(d + j + 12);
+      const float *p = a + j;
+      for (int r = 0; r < R; r++, p += lda) {
+        s0 = s0 + load4(p);
+        s1 = s1 + load4(p + 4);
+        s2 = s2 + load4(p + 8);
+        s3 = s3 + load4(p + 12);
+      }
+      store4(d + j, s0);
+      store4(d + j + 4, s1);
+      store4(d + j + 8, s2);
+      store4(d + j + 12, s3);
+    }
+    for (; j < n; j += 4) {
+      const int k = imin(4, n - j);
+      v4f s = loadn(d + j, k);
+      const float *p = a + j;
+      for (int r = 0; r < R; r++, p += lda) s = s + loadn(p, k);
+      storen(d + j, s, k);
+    }
+  }
+}
+
+/* ---- Elman RNN ------------------------------------------------------------------------------ */
+
+EXPORT("rnn_forward")
+void rnn_forward(int B, int T, int I, int H, int relu, const float *x, const float *wih, const float *whh,
+                 const float *bih, const float *bhh, const float *h0, const u8 *mask, int reverse,
+                 const float *hmask, float *y, float *hT, float *cache, float *ws) {
+  const int BTH = B * T * H;
+  float *hc = cache, *hm = cache + BTH;
+  sgemm(0, 1, B * T, H, I, 1.0f, x, I, wih, I, 0.0f, hc, H, ws);
+  add_bias(B * T, H, H, hc, H, bih, bhh);
+  copy_or_zero(hT, h0, B * H);
+  float *bp = ws + GEMM_PACKED_WORK_FLOATS;
+  pack_b_all(1, H, H, whh, H, bp);
+  for (int s = 0; s < T; s++) {
+    const int t = reverse ? T - 1 - s : s;
+    for (int b = 0; b < B; b++) mul_or_copy(hm + (b * T + t) * H, hmask == 0 ? 0 : hmask + b * H, hT + b * H, H);
+    gemm_packed(B, H, H, hm + t * H, T * H, bp, 1.0f, hc + t * H, T * H, ws);
+    for (int b = 0; b < B; b++) {
+      float *a = hc + (b * T + t) * H, *yr = y + (b * T + t) * H, *hs = hT + b * H;
+      if (!real_step(mask, T, b, t)) {
+        fill_zero(a, H);
+        fill_zero(yr, H);
+        continue;
+      }
+      for (int j = 0; j < H; j += 4) {
+        const int k = imin(4, H - j);
+        const v4f v = loadn(a + j, k);
+        const v4f h = relu ? select4(v < splat4(0.0f), splat4(0.0f), v) : vtanh(v);
+        storen(a + j, h, k);
+        storen(yr + j, h, k);
+        storen(hs + j, h, k);
+      }
+    }
+  }
+}
+
+EXPORT("rnn_backward")
+void rnn_backward(int B, int T, int I, int H, int relu, const float *x, const float *wih, const float *whh,
+                  const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy,
+                  const float *dhT, float *dx, float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh,
+                  float *work, float *ws) {
+  const int BTH = B * T * H;
+  const float *hc = cache, *hm = cache + BTH;
+  float *da = work, *dhNext = work + BTH, *dhm = work + BTH + B * H;
+  copy_or_zero(dhNext, dhT, B * H);
+  float *bp = ws + GEMM_PACKED_WORK_FLOATS;
+  pack_b_all(0, H, H, whh, H, bp);
+  for (int s = T - 1; s >= 0; s--) {
+    const int t = reverse ? T - 1 - s : s;
+    for (int b = 0; b < B; b++) {
+      const int row = (b * T + t) * H;
+      if (!real_step(mask, T, b, t)) {
+        fill_zero(da + row, H);
+        continue;
+      }
+      for (int j = 0; j < H; j += 4) {
+        const int k = imin(4, H - j);
+        v4f dh = loadn(dhNext + b * H + j, k);
+        if (dy != 0) dh = loadn(dy + row + j, k) + dh;
+        const v4f h = loadn(hc + row + j, k);
+        const v4f d = relu ? select4(h > splat4(0.0f), dh, splat4(0.0f)) : dh * (splat4(1.0f) - h * h);
+        storen(da + row + j, d, k);
+      }
+    }
+    gemm_packed(B, H, H, da + t * H, T * H, bp, 0.0f, dhm, H, ws);
+    for (int b = 0; b < B; b++) {
+      if (!real_step(mask, T, b, t)) continue;
+      mul_or_copy(dhNext + b * H, hmask == 0 ? 0 : hmask + b * H, dhm + b * H, H);
+    }
+  }
+  if (dh0 != 0) copy_or_zero(dh0, dhNext, B * H);
+  if (dx != 0) sgemm(0, 0, B * T, I, H, 1.0f, da, H, wih, I, 0.0f, dx, I, ws);
+  sgemm(1, 0, H, I, B * T, 1.0f, da, H, x, I, 1.0f, dwih, I, ws);
+  sgemm(1, 0, H, H, B * T, 1.0f, da, H, hm, H, 1.0f, dwhh, H, ws);
+  colsum_acc(B * T, H, da, H, dbih, dbhh);
+}
+
+/* ---- LSTM ----------------------------------------------------------------------------------- */
+
+EXPORT("lstm_forward")
+void lstm_forward(int B, int T, int I, int H, const float *x, const float *wih, const float *whh, const float *bih,
+                  const float *bhh, const float *h0, const float *c0, const u8 *mask, int reverse,
+                  const float *hmask, float *y, float *hT, float *cT, float *cache, float *ws) {
+  const int G = 4 * H;
+  const int BTH = B * T * H;
+  float *gates = cache, *hm = cache + 4 * BTH, *cp = cache + 5 * BTH;
+  sgemm(0, 1, B * T, G, I, 1.0f, x, I, wih, I, 0.0f, gates, G, ws);
+  add_bias(B * T, G, G, gates, G, bih, bhh);
+  copy_or_zero(hT, h0, B * H);
+  copy_or_zero(cT, c0, B * H);
+  float *bp = ws + GEMM_PACKED_WORK_FLOATS;
+  pack_b_all(1, H, G, whh, H, bp);
+  for (int s = 0; s < T; s++) {
+    const int t = reverse ? T - 1 - s : s;
+    for (int b = 0; b < B; b++) {
+      const int row = (b * T + t) * H;
+      mul_or_copy(hm + row, hmask == 0 ? 0 : hmask + b * H, hT + b * H, H);
+      copy_or_zero(cp + row, cT + b * H, H);
+    }
+    gemm_packed(B, G, H, hm + t * H, T * H, bp, 1.0f, gates + t * G, T * G, ws);
+    for (int b = 0; b < B; b++) {
+      float *g = gates + (b * T + t) * G, *yr = y + (b * T + t) * H;
+      if (!real_step(mask, T, b, t)) {
+        fill_zero(g, G);
+        fill_zero(yr, H);
+        continue;
+      }
+      float *cs = cT + b * H, *hs = hT + b * H;
+      for (int j = 0; j < H; j += 4) {
+        const int k = imin(4, H - j);
+        const v4f i = vsigmoid(loadn(g + j, k));
+        const v4f f = vsigmoid(loadn(g + H + j, k));
+        const v4f gg = vtanh(loadn(g + 2 * H + j, k));
+        const v4f o = vsigmoid(loadn(g + 3 * H + j, k));
+        storen(g + j, i, k);
+        storen(g + H + j, f, k);
+        storen(g + 2 * H + j, gg, k);
+        storen(g + 3 * H + j, o, k);
+        const v4f c = f * loadn(cs + j, k) + i * gg;
+        const v4f h = o * vtanh(c);
+        storen(cs + j, c, k);
+        storen(hs + j, h, k);
+        storen(yr + j, h, k);
+      }
+    }
+  }
+}
+
+EXPORT("lstm_backward")
+void lstm_backward(int B, int T, int I, int H, const float *x, const float *wih, const float *whh, const u8 *mask,
+                   int reverse, const float *hmask, const float *cache, const float *dy, const float *dhT,
+                   const float *dcT, float *dx, float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih,
+                   float *dbhh, float *work, float *ws) {
+  const int G = 4 * H;
+  const int BTH = B * T * H;
+  const float *gates = cache, *hm = cache + 4 * BTH, *cp = cache + 5 * BTH;
+  float *dA = work, *dhNext = work + 4 * BTH, *dcNext = dhNext + B * H, *dhm = dcNext + B * H;
+  copy_or_zero(dhNext, dhT, B * H);
+  copy_or_zero(dcNext, dcT, B * H);
+  float *bp = ws + GEMM_PACKED_WORK_FLOATS;
+  pack_b_all(0, G, H, whh, H, bp);
+  for (int s = T - 1; s >= 0; s--) {
+    const int t = reverse ? T - 1 - s : s;
+    for (int b = 0; b < B; b++) {
+      const int row = (b * T + t) * H;
+      float *d = dA + (b * T + t) * G;
+      if (!real_step(mask, T, b, t)) {
+        fill_zero(d, G);
+        continue;
+      }
+      const float *g = gates + (b * T + t) * G;
+      float *dhn = dhNext + b * H, *dcn = dcNext + b * H;
+      for (int j = 0; j < H; j += 4) {
+        const int k = imin(4, H - j);
+        const v4f one = splat4(1.0f);
+        const v4f i = loadn(g + j, k), f = loadn(g + H + j, k), gg = loadn(g + 2 * H + j, k);
+        const v4f o = loadn(g + 3 * H + j, k);
+        const v4f cPrev = loadn(cp + row + j, k);
+        const v4f tc = vtanh(f * cPrev + i * gg);
+        v4f dh = loadn(dhn + j, k);
+        if (dy != 0) dh = loadn(dy + row + j, k) + dh;
+        const v4f dc = loadn(dcn + j, k) + dh * o * (one - tc * tc);
+        storen(d + j, dc * gg * i * (one - i), k);
+        storen(d + H + j, dc * cPrev * f * (one - f), k);
+        storen(d + 2 * H + j, dc * i * (one - gg * gg), k);
+        storen(d + 3 * H + j, dh * tc * o * (one - o), k);
+        storen(dcn + j, dc * f, k);
+      }
+    }
+    gemm_packed(B, H, G, dA + t * G, T * G, bp, 0.0f, dhm, H, ws);
+    for (int b = 0; b < B; b++) {
+      if (!real_step(mask, T, b, t)) continue;
+      mul_or_copy(dhNext + b * H, hmask == 0 ? 0 : hmask + b * H, dhm + b * H, H);
+    }
+  }
+  if (dh0 != 0) copy_or_zero(dh0, dhNext, B * H);
+  if (dc0 != 0) copy_or_zero(dc0, dcNext, B * H);
+  if (dx != 0) sgemm(0, 0, B * T, I, G, 1.0f, dA, G, wih, I, 0.0f, dx, I, ws);
+  sgemm(1, 0, G, I, B * T, 1.0f, dA, G, x, I, 1.0f, dwih, I, ws);
+  sgemm(1, 0, G, H, B * T, 1.0f, dA, G, hm, H, 1.0f, dwhh, H, ws);
+  colsum_acc(B * T, G, dA, G, dbih, dbhh);
+}
+
+/* ---- GRU ------------------------------------------------------------------------------------ */
+
+EXPORT("gru_forward")
+void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, const float *wih, const float *whh,
+                 const float *bih, const float *bhh, const float *h0, const u8 *mask, int reverse,
+                 const float *hmask, float *y, float *hT, float *cache, float *ws) {
+  const int G = 3 * H;
+  const int BTH = B * T * H;
+  float *gates = cache, *hm = cache + 3 * BTH, *hp = cache + 4 * BTH, *hn = cache + 5 * BTH;
+  sgemm(0, 1, B * T, G, I, 1.0f, x, I, wih, I, 0.0f, gates, G, ws);
+  /* b_hr, b_hz always join the input side; b_hn too unless it sits inside r (resetAfter). */
+  add_bias(B * T, resetAfter ? 2 * H : G, G, gates, G, bih, bhh);
+  copy_or_zero(hT, h0, B * H);
+  float *bpRZ = ws + GEMM_PACKED_WORK_FLOATS;
+  float *bpN = bpRZ + packed_b_floats(H, 2 * H);
+  pack_b_all(1, H, 2 * H, whh, H, bpRZ);
+  pack_b_all(1, H, H, whh + 2 * H * H, H, bpN);
+  const float *bhn = bhh == 0 ? 0 : bhh + 2 * H;
+  for (int s = 0; s < T; s++) {
+    const int t = reverse ? T - 1 - s : s;
+    for (int b = 0; b < B; b++) {
+      const int row = (b * T + t) * H;
+      mul_or_copy(hm + row, hmask == 0 ? 0 : hmask + b * H, hT + b * H, H);
+      copy_or_zero(hp + row, hT + b * H, H);
+    }
+    gemm_packed(B, 2 * H, H, hm + t * H, T * H, bpRZ, 1.0f, gates + t * G, T * G, ws);
+    if (resetAfter) {
+      gemm_packed(B, H, H, hm + t * H, T * H, bpN, 0.0f, hn + t * H, T * H, ws);
+    } else {
+      /* r first: the candidate's recurrent operand is r ⊙ hm. */
+      for (int b = 0; b < B; b++) {
+        const int row = (b * T + t) * H;
+        float *g = gates + (b * T + t) * G;
+        for (int j = 0; j < H; j += 4) {
+          const int k = imin(4, H - j);
+          const v4f r = vsigmoid(loadn(g + j, k));
+          storen(g + j, r, k);
+          storen(g + H + j, vsigmoid(loadn(g + H + j, k)), k);
+          storen(hn + row + j, r * loadn(hm + row + j, k), k);
+        }
+      }
+      gemm_packed(B, H, H, hn + t * H, T * H, bpN, 1.0f, gates + t * G + 2 * H, T * G, ws);
+    }
+    for (int b = 0; b < B; b++) {
+      const int row = (b * T + t) * H;
+      float *g = gates + (b * T + t) * G, *yr = y + row;
+      if (!real_step(mask, T, b, t)) {
+        fill_zero(g, G);
+        fill_zero(hn + row, H);
+        fill_zero(yr, H);
+        continue;
+      }
+      float *hs = hT + b * H;
+      for (int j = 0; j < H; j += 4) {
+        const int k = imin(4, H - j);
+        v4f r, z, an = loadn(g + 2 * H + j, k);
+        if (resetAfter) {
+          r = vsigmoid(loadn(g + j, k));
+          z = vsigmoid(loadn(g + H + j, k));
+          storen(g + j, r, k);
+          storen(g + H + j, z, k);
+          v4f hnv = loadn(hn + row + j, k);
+          if (bhn != 0) hnv = hnv + loadn(bhn + j, k);
+          storen(hn + row + j, hnv, k);
+          an = an + r * hnv;
+        } else {
+          z = loadn(g + H + j, k);
+        }
+        const v4f n = vtanh(an);
+        storen(g + 2 * H + j, n, k);
+        const v4f h = (splat4(1.0f) - z) * n + z * loadn(hs + j, k);
+        storen(hs + j, h, k);
+        storen(yr + j, h, k);
+      }
+    }
+  }
+}
+
+EXPORT("gru_backward")
+void gru_backward(int B, int T, int I, int H, int resetAfter, const float *x, const float *wih, const float *whh,
+                  const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy,
+                  const float *dhT, float *dx, float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh,
+                  float *work, float *ws) {
+  const int G = 3 * H;
+  const int BTH = B * T * H;
+  const float *gates = cache, *hm = cache + 3 * BTH, *hp = cache + 4 * BTH, *hn = cache + 5 * BTH;
+  float *dA = work, *dAh = work + 3 * BTH, *dhNext = work + 4 * BTH, *dhm = dhNext + B * H;
+  copy_or_zero(dhNext, dhT, B * H);
+  float *bpRZ = ws + GEMM_PACKED_WORK_FLOATS;
+  float *bpN = bpRZ + packed_b_floats(2 * H, H);
+  pack_b_all(0, 2 * H, H, whh, H, bpRZ);
+  pack_b_all(0, H, H, whh + 2 * H * H, H, bpN);
+  for (int s = T - 1; s >= 0; s--) {
+    const int t = reverse ? T - 1 - s : s;
+    for (int b = 0; b < B; b++) {
+      const int row = (b * T + t) * H;
+      float *d = dA + (b * T + t) * G;
+      if (!real_step(mask, T, b, t)) {
+        fill_zero(d, G);
+        fill_zero(dAh + row, H);
+        continue;
+      }
+      const float *g = gates + (b * T + t) * G;
+      float *dhn = dhNext + b * H;
+      for (int j = 0; j < H; j += 4) {
+        const int k = imin(4, H - j);
+        const v4f one = splat4(1.0f);
+        const v4f r = loadn(g + j, k), z = loadn(g + H + j, k), n = loadn(g + 2 * H + j, k);
+        v4f dh = loadn(dhn + j, k);
+        if (dy != 0) dh = loadn(dy + row + j, k) + dh;
+        const v4f dAn = dh * (one - z) * (one - n * n);
+        storen(d + H + j, dh * (loadn(hp + row + j, k) - n) * z * (one - z), k);
+        storen(d + 2 * H + j, dAn, k);
+        if (resetAfter) {
+          storen(dAh + row + j, dAn * r, k);
+          storen(d + j, dAn * loadn(hn + row + j, k) * r * (one - r), k);
+        } else {
+          storen(dAh + row + j, dAn, k);
+        }
+        storen(dhn + j, dh * z, k);
+      }
+    }
+    gemm_packed(B, H, H, dAh + t * H, T * H, bpN, 0.0f, dhm, H, ws);
+    if (!resetAfter) {
+      for (int b = 0; b < B; b++) {
+        if (!real_step(mask, T, b, t)) continue;
+        const int row = (b * T + t) * H;
+        const float *g = gates + (b * T + t) * G;
+        float *d = dA + (b * T + t) * G;
+        for (int j = 0; j < H; j += 4) {
+          const int k = imin(4, H - j);
+          const v4f r = loadn(g + j, k);
+          const v4f drh = loadn(dhm + b * H + j, k);
+          storen(d + j, drh * loadn(hm + row + j, k) * r * (splat4(1.0f) - r), k);
+          storen(dhm + b * H + j, drh * r, k);
+        }
+      }
+    }
+    gemm_packed(B, H, 2 * H, dA + t * G, T * G, bpRZ, 1.0f, dhm, H, ws);
+    for (int b = 0; b < B; b++) {
+      if (!real_step(mask, T, b, t)) continue;
+      mul_acc(dhNext + b * H, hmask == 0 ? 0 : hmask + b * H, dhm + b * H, H, 1);
+    }
+  }
+  if (dh0 != 0) copy_or_zero(dh0, dhNext, B * H);
+  if (dx != 0) sgemm(0, 0, B * T, I, G, 1.0f, dA, G, wih, I, 0.0f, dx, I, ws);
+  sgemm(1, 0, G, I, B * T, 1.0f, dA, G, x, I, 1.0f, dwih, I, ws);
+  sgemm(1, 0, 2 * H, H, B * T, 1.0f, dA, G, hm, H, 1.0f, dwhh, H, ws);
+  sgemm(1, 0, H, H, B * T, 1.0f, dAh, H, resetAfter ? hm : hn, H, 1.0f, dwhh + 2 * H * H, H, ws);
+  colsum_acc(B * T, 2 * H, dA, G, dbih, dbhh);
+  colsum_acc(B * T, H, dA + 2 * H, G, dbih == 0 ? 0 : dbih + 2 * H, 0);
+  colsum_acc(B * T, H, dAh, H, dbhh == 0 ? 0 : dbhh + 2 * H, 0);
+}

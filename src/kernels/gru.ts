@@ -1,0 +1,26 @@
+/**
+ * The GRU sequence kernels on the active backend (see gemm.ts): wasm (csrc/recurrent.c) when it
+ * is active and every float array is a Float32Array on the heap, else the reference
+ * (ref/gru.ts, the specification: equations, shapes, cache layout). Both backends use the same
+ * cache and work layouts, so a forward on one and the backward on the other agree.
+ */
+
+import type { FloatArray } from '../tensor/tensor.js';
+import { getBackend } from './gemm.js';
+import { type GruBackwardArgs, type GruForwardArgs, gruBackward as refBackward, gruForward as refForward } from './ref/gru.js';
+import { tryWasmGruBackward, tryWasmGruForward } from './wasm/recurrent.js';
+
+export { gruBackwardWorkSize, gruCacheSize } from './ref/gru.js';
+export type { GruBackwardArgs, GruForwardArgs } from './ref/gru.js';
+
+/** Runs the GRU over the whole sequence (ref/gru.ts `gruForward`). */
+export function gruForward<A extends FloatArray>(a: GruForwardArgs<A>): void {
+  if (getBackend() === 'wasm' && tryWasmGruForward(a)) return;
+  refForward(a);
+}
+
+/** BPTT through gruForward's sequence (ref/gru.ts `gruBackward`). */
+export function gruBackward<A extends FloatArray>(a: GruBackwardArgs<A>): void {
+  if (getBackend() === 'wasm' && tryWasmGruBackward(a)) return;
+  refBackward(a);
+}

@@ -1,0 +1,26 @@
+/**
+ * The LSTM sequence kernels on the active backend (see gemm.ts): wasm (csrc/recurrent.c) when it
+ * is active and every float array is a Float32Array on the heap, else the reference
+ * (ref/lstm.ts, the specification: equations, shapes, cache layout). Both backends use the same
+ * cache and work layouts, so a forward on one and the backward on the other agree.
+ */
+
+import type { FloatArray } from '../tensor/tensor.js';
+import { getBackend } from './gemm.js';
+import { type LstmBackwardArgs, type LstmForwardArgs, lstmBackward as refBackward, lstmForward as refForward } from './ref/lstm.js';
+import { tryWasmLstmBackward, tryWasmLstmForward } from './wasm/recurrent.js';
+
+export { lstmBackwardWorkSize, lstmCacheSize } from './ref/lstm.js';
+export type { LstmBackwardArgs, LstmForwardArgs } from './ref/lstm.js';
+
+/** Runs the LSTM over the whole sequence (ref/lstm.ts `lstmForward`). */
+export function lstmForward<A extends FloatArray>(a: LstmForwardArgs<A>): void {
+  if (getBackend() === 'wasm' && tryWasmLstmForward(a)) return;
+  refForward(a);
+}
+
+/** BPTT through lstmForward's sequence (ref/lstm.ts `lstmBackward`). */
+export function lstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>): void {
+  if (getBackend() === 'wasm' && tryWasmLstmBackward(a)) return;
+  refBackward(a);
+}

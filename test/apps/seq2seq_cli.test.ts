@@ -1,0 +1,159 @@
+// `recurrent seq2seq train|eval|translate`, run in-process through seq2seqCommand (no build).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seq2seqCommand } from '../../src/cli/seq2seq.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { Rng } from '../../src/tensor/rng.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'recurrent-s2s-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  error: Error | null;
+}
+
+async function run(argv: string[], stdin?: string): Promise<Run> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } };
+  if (stdin !== undefined)
+    io.stdin = Object.assign(
+      (async function* () {
+        yield stdin;
+      })(),
+      { isTTY: false },
+    );
+  try {
+    return { code: await seq2seqCommand(argv, io), out, err, error: null };
+  } catch (e) {
+    return { code: 1, out, err, error: e as Error };
+  }
+}
+
+const jsonLines = (s: string): Record<string, any>[] =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+// A tiny "G2P" lexicon: letters → phones, words with E also pronounced with EH.
+const PHONES: Record<string, string> = { A: 'AE', B: 'B', C: 'K', D: 'D', E: 'IY', F: 'F' };
+function lexicon(n: number, seed: number): string {
+  const rng = new Rng(seed);
+  const letters = Object.keys(PHONES);
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  while (seen.size < n) {
+    const w = Array.from({ length: 2 + rng.int(3) }, () => letters[rng.int(letters.length)]!).join('');
+    if (seen.has(w)) continue;
+    seen.add(w);
+    lines.push(`${w}\t${[...w].map((c) => PHONES[c]).join(' ')}`);
+    if (w.includes('E')) lines.push(`${w}\t${[...w].map((c) => (c === 'E' ? 'EH' : PHONES[c])).join(' ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const trainPath = join(dir, 'train.tsv');
+const testPath = join(dir, 'test.tsv');
+writeFileSync(trainPath, lexicon(120, 1));
+writeFileSync(testPath, lexicon(20, 2));
+const modelPath = join(dir, 'g2p.safetensors');
+const ckptPath = join(dir, 'ckpt.safetensors');
+const SMALL = ['--units', '16', '--embedding', '12', '--cell', 'gru', '--dropout', '0', '--batch-size', '16', '--lr', '0.02'];
+
+describe('recurrent seq2seq', () => {
+  it('prints group and command help', async () => {
+    const g = await run(['--help']);
+    expect(g.code).toBe(0);
+    for (const c of ['seq2seq train', 'seq2seq eval', 'seq2seq translate']) expect(g.out).toContain(c);
+    const t = await run(['translate', '--help']);
+    expect(t.out).toContain('--attention-map FILE');
+    expect(t.out).toContain('--beam N');
+  });
+
+  it('train --task g2p: JSON progress, validation WER, checkpoint, best model saved', async () => {
+    const r = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', modelPath, '--epochs', '3', '--checkpoint', ckptPath, '--json', ...SMALL]);
+    expect(r.error).toBeNull();
+    const events = jsonLines(r.out);
+    expect(events[0]!.event).toBe('start');
+    expect(events[0]!.monitor).toBe('val_wer');
+    const epochs = events.filter((e) => e.event === 'epoch');
+    expect(epochs.length).toBe(3);
+    for (const e of epochs) for (const k of ['loss', 'val_loss', 'val_wer', 'val_per']) expect(typeof e[k]).toBe('number');
+    const done = events.at(-1)!;
+    expect(done.event).toBe('done');
+    expect(done.best).toBe(Math.min(...epochs.map((e) => e.val_wer)));
+    expect(existsSync(modelPath)).toBe(true);
+    expect(existsSync(ckptPath)).toBe(true);
+    expect(existsSync(join(dir, 'ckpt.optim.safetensors'))).toBe(true);
+  });
+
+  it('train --resume continues from the checkpoint', async () => {
+    const out2 = join(dir, 'g2p2.safetensors');
+    const r = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', out2, '--epochs', '4', '--resume', ckptPath, '--json', ...SMALL]);
+    expect(r.error).toBeNull();
+    const epochs = jsonLines(r.out).filter((e) => e.event === 'epoch');
+    expect(epochs.map((e) => e.epoch)).toEqual([4]);
+  });
+
+  it('eval prints WER and PER (JSON and text)', async () => {
+    const j = await run(['eval', '--model', modelPath, '--pairs', testPath, '--beam', '3', '--json']);
+    expect(j.error).toBeNull();
+    const e = jsonLines(j.out)[0]!;
+    expect(e.metric).toBe('wer');
+    expect(e.sentences).toBe(20);
+    expect(e.wer).toBeGreaterThanOrEqual(0);
+    expect(e.per).toBeLessThanOrEqual(100);
+    const t = await run(['eval', '--model', modelPath, '--pairs', testPath, '--metric', 'bleu', '--beam', '1']);
+    expect(t.out).toMatch(/^BLEU = \d+\.\d\d /);
+    // BLEU scores every line (27: words with E have two); WER groups them by word (20).
+    const lines = readFileSync(testPath, 'utf8').trim().split('\n').length;
+    expect(t.out).toContain(`${lines} sentences in`);
+  });
+
+  it('translate: arguments or stdin, n-best, JSON, and an attention map', async () => {
+    const a = await run(['translate', '--model', modelPath, '--beam', '3', 'BAD', 'FACE']);
+    expect(a.error).toBeNull();
+    expect(a.out.trim().split('\n').length).toBe(2);
+    const s = await run(['translate', '--model', modelPath, '--json'], 'CAB\n\nDEAF\n');
+    const lines = jsonLines(s.out);
+    expect(lines.map((l) => l.source)).toEqual(['CAB', 'DEAF']);
+    expect(typeof lines[0]!.translation).toBe('string');
+    const n = await run(['translate', '--model', modelPath, '--beam', '3', '--n-best', '2', '--json', 'BED']);
+    expect(jsonLines(n.out)[0]!.alternatives.length).toBe(1);
+    const svgPath = join(dir, 'att.svg');
+    const m = await run(['translate', '--model', modelPath, '--attention-map', svgPath, 'DECADE']);
+    expect(m.error).toBeNull();
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg).toContain('<svg');
+    for (const ch of ['D', 'E', 'C', 'A', '&lt;eos&gt;']) expect(svg).toContain(`>${ch}</text>`);
+    expect(m.err).toContain('attention map');
+    const smp = await run(['translate', '--model', modelPath, '--sample', '--temperature', '0.5', '--seed', '3', 'BEAD']);
+    expect(smp.out.trim().length).toBeGreaterThan(0);
+  });
+
+  it('fails with one clear message', async () => {
+    const cases: [string[], RegExp][] = [
+      [['nope'], /unknown subcommand 'seq2seq nope'/],
+      [['trian'], /did you mean 'seq2seq train'/],
+      [['train', '--out', modelPath], /missing training data/],
+      [['train', '--pairs', trainPath], /missing --out/],
+      [['train', '--pairs', join(dir, 'missing.tsv'), '--out', modelPath], /missing.tsv: no such file/],
+      [['eval', '--model', modelPath], /missing data/],
+      [['eval', '--model', join(dir, 'none.safetensors'), '--pairs', testPath], /--model .*none.safetensors: no such file/],
+      [['translate', '--model', modelPath], /give the sentences as arguments/],
+      [['translate', '--model', modelPath, '--beam', '2', '--n-best', '3', 'AB'], /--n-best 3 exceeds --beam 2/],
+      [['train', '--pairs', trainPath, '--source', trainPath, '--out', modelPath], /give one of --pairs, --source\/--target, --multi30k/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await run(argv);
+      expect(r.error, argv.join(' ')).not.toBeNull();
+      expect(r.error!.message).toMatch(re);
+    }
+  });
+});

@@ -1,0 +1,448 @@
+/**
+ * The native GEMM (csrc/gemm.c compiled for this machine into native/build/recurrent.node by
+ * tools/build/native.mjs) against the reference GEMM on random shapes: sizes that are not multiples
+ * of the vector width or of the micro-kernel / cache tiles, all four transpose combinations, leading
+ * dimensions larger than the rows, element offsets, alpha/beta variants, beta = 0 over NaN. Also:
+ * the fallbacks, the add-on's own bounds checks, that the memory does not move when it grows,
+ * backend selection, and that the build is current (built from the sources in the tree).
+ *
+ * Skipped, with the reason in the test name, when the add-on is not built (no compiler at install,
+ * RECURRENT_SKIP_NATIVE, ...): then only the "cannot load" behaviour is checked.
+ *
+ * Float32 summation order differs from ref, so results are compared against the standard error
+ * bound of a K-term dot product: |ref − native| ≤ 2·(K + 4)·u·(|α|·|A|·|B| + |β|·|C|), u = 2⁻²⁴,
+ * computed per element in Float64. Elements of C outside the (M, N) block must be untouched.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { getBackend, setBackend } from '../../src/kernels/gemm.js';
+import { nativeAvailable, nativeBaseMoves, nativeGemm, nativeInfo, nativeLoadError, tryNativeGemm } from '../../src/kernels/native/backend.js';
+import { gemm as refGemm } from '../../src/kernels/ref/gemm.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { heap } from '../../src/tensor/tensor.js';
+
+const U = 2 ** -24;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const available = nativeAvailable();
+
+const blocks: number[] = [];
+afterAll(() => {
+  for (const p of blocks) heap.free(p);
+});
+
+/** A Float32Array of n elements on the heap, starting `skew` floats into its block. */
+function heapF32(n: number, skew = 0): Float32Array {
+  const ptr = heap.alloc((n + skew) * 4);
+  blocks.push(ptr);
+  return new Float32Array(heap.buffer, ptr + skew * 4, n);
+}
+
+/** Bitwise equality (expect().toEqual is slow on long typed arrays). */
+function sameBits(x: Float32Array, y: Float32Array): boolean {
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+}
+
+interface Case {
+  tA: boolean;
+  tB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  alpha: number;
+  beta: number;
+  padA: number;
+  padB: number;
+  padC: number;
+  aOff: number;
+  bOff: number;
+  cOff: number;
+  nanC?: boolean;
+}
+
+function label(c: Case): string {
+  return `${c.tA ? 'T' : 'N'}${c.tB ? 'T' : 'N'} M=${c.M} N=${c.N} K=${c.K} α=${c.alpha} β=${c.beta} pad=${c.padA},${c.padB},${c.padC} off=${c.aOff},${c.bOff},${c.cOff}`;
+}
+
+/** Runs one case natively (on the heap) and with ref (on plain arrays) and compares. */
+function check(c: Case, rng: Rng): void {
+  const { tA, tB, M, N, K, alpha, beta } = c;
+  const lda = Math.max((tA ? M : K) + c.padA, 1);
+  const ldb = Math.max((tB ? K : N) + c.padB, 1);
+  const ldc = N + c.padC;
+  const aLen = c.aOff + (tA ? K : M) * lda + 3;
+  const bLen = c.bOff + (tB ? N : K) * ldb + 3;
+  const cLen = c.cOff + M * ldc + 3;
+  const A = heapF32(aLen, rng.int(4));
+  const B = heapF32(bLen, rng.int(4));
+  const C = heapF32(cLen, rng.int(4));
+  for (let i = 0; i < aLen; i++) A[i] = rng.uniform(-1, 1);
+  for (let i = 0; i < bLen; i++) B[i] = rng.uniform(-1, 1);
+  for (let i = 0; i < cLen; i++) C[i] = c.nanC ? NaN : rng.uniform(-1, 1);
+  const A0 = A.slice();
+  const B0 = B.slice();
+  const C0 = C.slice();
+  const cRef = C.slice();
+
+  expect(tryNativeGemm(tA, tB, M, N, K, alpha, A, c.aOff, lda, B, c.bOff, ldb, beta, C, c.cOff, ldc), label(c)).toBe(true);
+  refGemm(tA, tB, M, N, K, alpha, A0, c.aOff, lda, B0, c.bOff, ldb, beta, cRef, c.cOff, ldc);
+
+  // Error bound per element: (|α|·|A|·|B| + |β|·|C|) in Float64.
+  const bound = new Float64Array(cLen);
+  const absA = Float64Array.from(A0, Math.abs);
+  const absB = Float64Array.from(B0, Math.abs);
+  for (let i = 0; i < cLen; i++) bound[i] = beta === 0 ? 0 : Math.abs(C0[i]!);
+  refGemm(tA, tB, M, N, K, Math.abs(alpha), absA, c.aOff, lda, absB, c.bOff, ldb, Math.abs(beta), bound, c.cOff, ldc);
+
+  expect(sameBits(A, A0), 'A is not modified').toBe(true);
+  expect(sameBits(B, B0), 'B is not modified').toBe(true);
+  let bad = '';
+  for (let i = 0; i < cLen && !bad; i++) {
+    const r = i - c.cOff;
+    const inside = r >= 0 && Math.floor(r / ldc) < M && r % ldc < N;
+    if (!inside) {
+      if (!Object.is(C[i], C0[i])) bad = `element ${i} outside the block changed: ${C0[i]} → ${C[i]}`;
+    } else {
+      const tol = 2 * (K + 4) * U * bound[i]! + 1e-30;
+      if (!(Math.abs(C[i]! - cRef[i]!) <= tol)) bad = `C(${Math.floor(r / ldc)}, ${r % ldc}) native ${C[i]} ref ${cRef[i]} tol ${tol}`;
+    }
+  }
+  expect(bad, label(c)).toBe('');
+}
+
+function randomCase(rng: Rng, maxDim: number): Case {
+  const dim = () => 1 + rng.int(maxDim);
+  const pad = () => (rng.uniform(0, 1) < 0.5 ? 0 : 1 + rng.int(9));
+  const off = () => (rng.uniform(0, 1) < 0.5 ? 0 : rng.int(13));
+  const alphas = [1, 1, 1, -0.5, 2.25];
+  const betas = [0, 0, 1, 1, 0.5, -1.5];
+  const beta = betas[rng.int(betas.length)]!;
+  return {
+    tA: rng.int(2) === 1,
+    tB: rng.int(2) === 1,
+    M: dim(),
+    N: dim(),
+    K: dim(),
+    alpha: alphas[rng.int(alphas.length)]!,
+    beta,
+    padA: pad(),
+    padB: pad(),
+    padC: pad(),
+    aOff: off(),
+    bOff: off(),
+    cOff: off(),
+    nanC: beta === 0 && rng.int(2) === 1,
+  };
+}
+
+const plain = { padA: 0, padB: 0, padC: 0, aOff: 0, bOff: 0, cOff: 0 };
+
+/** Runs a CommonJS script in a child Node with the add-on's path as argv[1]; returns its stdout. */
+function child(script: string): string {
+  const r = spawnSync(process.execPath, ['-e', script, nativeInfo()!.file], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`child failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return r.stdout;
+}
+
+describe.skipIf(available)(`native add-on not loaded (${nativeLoadError() || 'loaded'})`, () => {
+  it('auto falls back past native; asking for native fails with the reason', () => {
+    expect(nativeGemm).toBeTypeOf('function');
+    expect(tryNativeGemm(false, false, 1, 1, 1, 1, heapF32(1), 0, 1, heapF32(1), 0, 1, 0, heapF32(1), 0, 1)).toBe(false);
+    expect(nativeInfo()).toBe(null);
+    expect(nativeBaseMoves()).toBe(-1);
+    expect(() => setBackend('native')).toThrow(/setBackend asks for the native backend, which cannot load here: ./);
+    expect(setBackend('auto')).not.toBe('native');
+  });
+});
+
+describe.skipIf(!available)('native GEMM add-on', () => {
+  it('is built from the sources in this tree (else: npm run build:native)', () => {
+    const r = spawnSync(process.execPath, ['tools/build/native.mjs', '--hash'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(nativeInfo()!.sourceHash, `${nativeInfo()!.file} is stale: run 'npm run build:native'`).toBe(r.stdout.trim());
+    expect(nativeInfo()!.buildInfo).toMatch(/native/);
+  });
+
+  it('matches ref on random shapes 1..70, all transposes, strides, offsets, alpha/beta, NaN in C with beta 0', () => {
+    const rng = new Rng(4321);
+    for (let i = 0; i < 500; i++) check(randomCase(rng, 70), rng);
+  });
+
+  it('matches ref on every transpose combination of the small edge shapes', () => {
+    const rng = new Rng(17);
+    const dims = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33];
+    for (const tA of [false, true])
+      for (const tB of [false, true])
+        for (const M of dims)
+          for (const N of dims) {
+            const K = dims[rng.int(dims.length)]!;
+            check({ tA, tB, M, N, K, alpha: 1, beta: rng.int(2), ...plain, padC: rng.int(3) }, rng);
+          }
+  });
+
+  it('matches ref on shapes that cross the cache blocks and on RNN shapes', () => {
+    const rng = new Rng(199);
+    const all = [0, 1, 2, 3];
+    // [M, N, K, layouts (0 NN, 1 NT, 2 TN, 3 TT)]
+    const shapes: [number, number, number, number[]][] = [
+      [64, 1024, 256, [1, 0]],
+      [66, 1030, 258, [1, 2]],
+      [130, 20, 600, all],
+      [5, 2050, 3, all],
+      [70, 9, 300, all],
+      [97, 131, 513, all],
+      [32, 512, 128, [1]], // LSTM step h·W_hhᵀ
+      [300, 256, 64, [1, 0, 2]], // x·W_ihᵀ over all steps, dX, dW
+    ];
+    for (const [M, N, K, layouts] of shapes)
+      for (const l of layouts) {
+        const tA = l >= 2;
+        const tB = l % 2 === 1;
+        check({ tA, tB, M, N, K, alpha: 1, beta: 0, ...plain, nanC: true }, rng);
+        check({ tA, tB, M, N, K, alpha: -0.75, beta: 1, padA: 3, padB: 5, padC: 7, aOff: 11, bOff: 2, cOff: 5 }, rng);
+      }
+  });
+
+  it('matches ref for one and two rows (the GEMV path), including long K', () => {
+    const rng = new Rng(313);
+    for (const M of [1, 2, 3])
+      for (const [N, K] of [
+        [1, 1],
+        [3, 300],
+        [17, 1030],
+        [100, 37],
+        [20, 4],
+      ] as const)
+        for (let l = 0; l < 4; l++) {
+          const base = { tA: l >= 2, tB: l % 2 === 1, M, N, K };
+          check({ ...base, alpha: 1, beta: 0, ...plain }, rng);
+          check({ ...base, alpha: 0.5, beta: 1, padA: 2, padB: 3, padC: 1, aOff: 5, bOff: 1, cOff: 3 }, rng);
+          check({ ...base, alpha: -1, beta: 0, padA: 1, padB: 0, padC: 0, aOff: 0, bOff: 7, cOff: 0, nanC: true }, rng);
+        }
+    check({ tA: true, tB: false, M: 1, N: 2, K: 300_000, alpha: 1, beta: 0.5, ...plain, padA: 1 }, rng);
+  });
+
+  it('a row of C does not depend on M: the GEMV path (M ≤ 2) equals the packed path bit for bit', () => {
+    const rng = new Rng(707);
+    const M = 9;
+    for (let l = 0; l < 4; l++)
+      for (const K of [7, 256, 300])
+        for (const N of [1, 5, 37, 100])
+          for (const beta of [0, 0.5]) {
+            const tA = l >= 2;
+            const tB = l % 2 === 1;
+            const lda = tA ? M : K;
+            const ldb = tB ? K : N;
+            const A = heapF32(M * K);
+            const B = heapF32(K * N);
+            const C0 = heapF32(M * N);
+            for (const t of [A, B, C0]) for (let i = 0; i < t.length; i++) t[i] = rng.uniform(-1, 1);
+            const full = heapF32(M * N);
+            full.set(C0);
+            expect(tryNativeGemm(tA, tB, M, N, K, 0.75, A, 0, lda, B, 0, ldb, beta, full, 0, N)).toBe(true);
+            for (const [i, m] of [
+              [0, 1],
+              [4, 2],
+              [8, 1],
+            ] as const) {
+              const part = heapF32(M * N);
+              part.set(C0);
+              expect(tryNativeGemm(tA, tB, m, N, K, 0.75, A, tA ? i : i * lda, lda, B, 0, ldb, beta, part, i * N, N)).toBe(true);
+              const got = part.subarray(i * N, (i + m) * N);
+              const want = full.subarray(i * N, (i + m) * N);
+              expect(sameBits(got, want), `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} K=${K} N=${N} β=${beta} rows ${i}..${i + m - 1}`).toBe(true);
+            }
+          }
+  });
+
+  it('K = 0 and alpha = 0 only scale C (A, B not read); M = 0 or N = 0 writes nothing', () => {
+    const rng = new Rng(55);
+    for (const beta of [0, 1, 0.5]) {
+      check({ tA: false, tB: false, M: 6, N: 11, K: 0, alpha: 1, beta, ...plain, padC: 1 }, rng);
+      const C = heapF32(12).fill(3);
+      const A = heapF32(12).fill(NaN);
+      const B = heapF32(12).fill(NaN);
+      expect(tryNativeGemm(false, false, 3, 4, 3, 0, A, 0, 3, B, 0, 4, beta, C, 0, 4)).toBe(true);
+      expect([...C]).toEqual(new Array(12).fill(3 * beta));
+    }
+    const C = heapF32(8).fill(7);
+    const A = heapF32(8);
+    expect(tryNativeGemm(false, false, 0, 4, 2, 1, A, 0, 2, A, 0, 4, 0, C, 0, 4)).toBe(true);
+    expect(tryNativeGemm(false, false, 2, 0, 2, 1, A, 0, 2, A, 0, 4, 0, C, 0, 4)).toBe(true);
+    expect([...C]).toEqual(new Array(8).fill(7));
+  });
+
+  it('declines Float64, arrays not on the heap and out-of-range extents; nativeGemm then runs ref', () => {
+    const rng = new Rng(3);
+    const [M, N, K] = [5, 6, 7];
+    const A = Float32Array.from({ length: M * K }, () => rng.uniform(-1, 1));
+    const B = Float32Array.from({ length: K * N }, () => rng.uniform(-1, 1));
+    const C = heapF32(M * N);
+    const Ah = heapF32(M * K);
+    Ah.set(A);
+    const Bh = heapF32(K * N);
+    Bh.set(B);
+    expect(tryNativeGemm(false, false, M, N, K, 1, A, 0, K, Bh, 0, N, 0, C, 0, N)).toBe(false);
+    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 0, K, B, 0, N, 0, C, 0, N)).toBe(false);
+    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 0, K, Bh, 0, N, 0, new Float32Array(M * N), 0, N)).toBe(false);
+    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 1, K, Bh, 0, N, 0, C, 0, N)).toBe(false);
+    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 0, K, Bh, 0, N + 1, 0, C, 0, N)).toBe(false);
+    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 0, K, Bh, 0, N, 0, C, 1, N)).toBe(false);
+    const d = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
+    const A64 = d(M * K);
+    const B64 = d(K * N);
+    const C64 = new Float64Array(M * N);
+    expect(tryNativeGemm(false, false, M, N, K, 1, A64, 0, K, B64, 0, N, 0, C64, 0, N)).toBe(false);
+    const cNative = new Float32Array(M * N);
+    const cRef = new Float32Array(M * N);
+    nativeGemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, cNative, 0, N);
+    refGemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, cRef, 0, N);
+    expect(cNative).toEqual(cRef);
+    const c64 = new Float64Array(M * N);
+    nativeGemm(false, false, M, N, K, 1, A64, 0, K, B64, 0, N, 0, c64, 0, N);
+    refGemm(false, false, M, N, K, 1, A64, 0, K, B64, 0, N, 0, C64, 0, N);
+    expect(c64).toEqual(C64);
+  });
+
+  it('keeps working as the heap grows: the memory does not move, new bytes are reachable, old views still run', () => {
+    expect(heap.shared).toBe(true);
+    const rng = new Rng(11);
+    const a = heapF32(40 * 30);
+    const b = heapF32(30 * 20);
+    const c = heapF32(40 * 20);
+    for (let i = 0; i < a.length; i++) a[i] = rng.uniform(-1, 1);
+    for (let i = 0; i < b.length; i++) b[i] = rng.uniform(-1, 1);
+    const ref = new Float32Array(40 * 20);
+    refGemm(false, false, 40, 20, 30, 1, a.slice(), 0, 30, b.slice(), 0, 20, 0, ref, 0, 20);
+    for (let round = 0; round < 3; round++) {
+      const before = heap.byteLength;
+      const big = heap.alloc(before + (1 << 20)); // forces the memory to grow
+      blocks.push(big);
+      expect(heap.byteLength).toBeGreaterThan(before);
+      expect(a.buffer).not.toBe(heap.buffer);
+      // Old views (taken before growth) still run, and write what ref computes.
+      c.fill(NaN);
+      expect(tryNativeGemm(false, false, 40, 20, 30, 1, a, 0, 30, b, 0, 20, 0, c, 0, 20)).toBe(true);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(c[i]! - ref[i]!)).toBeLessThan(1e-5);
+      // Blocks in the new region (past the old end of the memory) are reachable.
+      const tail = new Float32Array(heap.buffer, big + before, 40 * 20);
+      expect(tryNativeGemm(false, false, 40, 20, 30, 1, a, 0, 30, b, 0, 20, 0, tail, 0, 20)).toBe(true);
+      expect(sameBits(tail, c)).toBe(true);
+      expect(nativeBaseMoves()).toBe(0);
+    }
+  });
+
+  it('the add-on checks bounds and arguments itself, and its memory stays put when grown (child process)', () => {
+    const out = child(`
+      const m = require(process.argv[1]);
+      const mem = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
+      const log = [];
+      const t = (what, f) => { try { f(); log.push(what + ': ok'); } catch (e) { log.push(what + ': ' + e.constructor.name + ': ' + e.message); } };
+      t('sgemm before attach', () => m.sgemm());
+      t('attach a Float32Array', () => m.attach(new Float32Array(mem.buffer), 0));
+      t('attach a view not at byte 0', () => m.attach(new Uint8Array(mem.buffer, 64), 0));
+      t('attach args past the end', () => m.attach(new Uint8Array(mem.buffer), mem.buffer.byteLength - 8));
+      t('attach misaligned args', () => m.attach(new Uint8Array(mem.buffer), 4));
+      log.push('first attach moved: ' + m.attach(new Uint8Array(mem.buffer), 0));
+      const args = new Float64Array(mem.buffer, 0, m.argsMax);
+      const f = new Float32Array(mem.buffer);
+      const len = () => mem.buffer.byteLength;
+      const call = (what, a) => t(what, () => { args.fill(0); args.set(a); m.sgemm(); });
+      call('in range', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, 4096, 2]);
+      call('C past the end', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, len() - 8, 2]);
+      call('A past the end', [0, 0, 2, 2, 2, 1, len() - 12, 2, 2048, 2, 0, 4096, 2]);
+      call('B past the end (transposed)', [0, 1, 2, 2, 2, 1, 1024, 2, len() - 12, 2, 0, 4096, 2]);
+      call('C misaligned', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, 4098, 2]);
+      call('fractional M', [0, 0, 2.5, 2, 2, 1, 1024, 2, 2048, 2, 0, 4096, 2]);
+      call('NaN offset', [0, 0, 2, 2, 2, 1, NaN, 2, 2048, 2, 0, 4096, 2]);
+      call('negative offset', [0, 0, 2, 2, 2, 1, -1024, 2, 2048, 2, 0, 4096, 2]);
+      call('huge M', [0, 0, 2 ** 40, 2, 2, 1, 1024, 2, 2048, 2, 0, 4096, 2]);
+      call('alpha 0: A and B are not read', [0, 0, 2, 2, 2, 0, len() + 1e9, 2, len() + 1e9, 2, 0, 4096, 2]);
+      // Growth: the same address, and bytes past the old end are usable once re-attached.
+      const old = len();
+      mem.grow(300);
+      call('C in the new region before re-attach', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, old + 64, 2]);
+      log.push('moved after growth: ' + m.attach(new Uint8Array(mem.buffer), 0));
+      f.fill(1, 256, 256 + 4); f.fill(2, 512, 512 + 4);
+      const g = new Float32Array(mem.buffer);
+      call('C in the new region after re-attach', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, old + 64, 2]);
+      log.push('product in the new region: ' + Array.from(g.subarray((old + 64) / 4, (old + 64) / 4 + 4)).join(','));
+      console.log(log.join('\\n'));
+    `);
+    expect(out.trim().split('\n')).toEqual([
+      'sgemm before attach: Error: recurrent native: kernel called before attach()',
+      'attach a Float32Array: Error: recurrent native: attach() needs a Uint8Array starting at byte 0 of the memory',
+      'attach a view not at byte 0: Error: recurrent native: attach() needs a Uint8Array starting at byte 0 of the memory',
+      'attach args past the end: RangeError: recurrent native: attach(): the argument block lies outside the memory or is not 8-byte aligned',
+      'attach misaligned args: RangeError: recurrent native: attach(): the argument block lies outside the memory or is not 8-byte aligned',
+      'first attach moved: false',
+      'in range: ok',
+      'C past the end: RangeError: recurrent native: sgemm: C lies outside the memory',
+      'A past the end: RangeError: recurrent native: sgemm: A lies outside the memory',
+      'B past the end (transposed): RangeError: recurrent native: sgemm: B lies outside the memory',
+      'C misaligned: RangeError: recurrent native: sgemm: C lies outside the memory',
+      'fractional M: Error: recurrent native: sgemm: a size, stride or offset is not an integer in range',
+      'NaN offset: Error: recurrent native: sgemm: a size, stride or offset is not an integer in range',
+      'negative offset: Error: recurrent native: sgemm: a size, stride or offset is not an integer in range',
+      'huge M: Error: recurrent native: sgemm: a size, stride or offset is not an integer in range',
+      'alpha 0: A and B are not read: ok',
+      'C in the new region before re-attach: RangeError: recurrent native: sgemm: C lies outside the memory',
+      'moved after growth: false',
+      'C in the new region after re-attach: ok',
+      'product in the new region: 4,4,4,4',
+    ]);
+  });
+});
+
+describe.skipIf(!available)('GEMM backend selection with the native add-on', () => {
+  it('auto picks native; setBackend switches; getBackend reports it', () => {
+    expect(setBackend('auto')).toBe('native');
+    expect(getBackend()).toBe('native');
+    expect(setBackend('wasm')).toBe('wasm');
+    expect(setBackend('native')).toBe('native');
+    expect(getBackend()).toBe('native');
+    expect(() => setBackend('gpu' as never)).toThrow(/ref, wasm, native, auto/);
+    expect(setBackend('ref')).toBe('ref');
+    setBackend('auto');
+  });
+
+  it('reads RECURRENT_BACKEND=native on first use', async () => {
+    const saved = process.env.RECURRENT_BACKEND;
+    try {
+      for (const [value, want] of [
+        ['native', 'native'],
+        ['NATIVE', 'native'],
+        ['auto', 'native'],
+        ['', 'native'],
+        ['wasm', 'wasm'],
+      ] as const) {
+        process.env.RECURRENT_BACKEND = value;
+        vi.resetModules();
+        const mod = await import('../../src/kernels/gemm.js');
+        expect(mod.getBackend(), value).toBe(want);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.RECURRENT_BACKEND;
+      else process.env.RECURRENT_BACKEND = saved;
+      vi.resetModules();
+    }
+  });
+
+  it('a dense layer agrees under native and ref', async () => {
+    const { denseForward } = await import('../../src/kernels/ref/dense.js');
+    const rng = new Rng(21);
+    const [N, I, O] = [37, 45, 29];
+    const x = heapF32(N * I);
+    const w = heapF32(O * I);
+    const b = heapF32(O);
+    for (const t of [x, w, b]) for (let i = 0; i < t.length; i++) t[i] = rng.uniform(-1, 1);
+    const yNative = heapF32(N * O);
+    const yRef = heapF32(N * O);
+    expect(setBackend('native')).toBe('native');
+    denseForward({ N, I, O, x, w, b, y: yNative });
+    expect(setBackend('ref')).toBe('ref');
+    denseForward({ N, I, O, x, w, b, y: yRef });
+    setBackend('auto');
+    for (let i = 0; i < N * O; i++) expect(Math.abs(yNative[i]! - yRef[i]!)).toBeLessThan(1e-5);
+  });
+});
