@@ -13,6 +13,7 @@ import { classifyEvalCommand, classifyPredictCommand, classifyTrainCommand } fro
 import { demoCommand } from './demo.js';
 import { FORECAST_COMMANDS, FORECAST_GROUP_HELP } from './forecast.js';
 import { infoCommand } from './info.js';
+import { SEQ2SEQ_COMMANDS, SEQ2SEQ_GROUP_HELP } from './seq2seq.js';
 import { SPEECH_COMMANDS, SPEECH_GROUP_HELP } from './speech.js';
 import { CliError, jsonLine } from './io.js';
 import type { CliIO, Command } from './io.js';
@@ -28,10 +29,11 @@ const COMMANDS: Command[] = [
   classifyEvalCommand,
   classifyPredictCommand,
   ...FORECAST_COMMANDS,
+  ...SEQ2SEQ_COMMANDS,
   ...SPEECH_COMMANDS,
   infoCommand,
 ];
-/** Top-level names: `demo`, `char`, `classify`, `forecast`, `speech`, `info`. */
+/** Top-level names: `demo`, `char`, `classify`, `forecast`, `seq2seq`, `speech`, `info`. */
 const TOP = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 /** Commands with subcommands, and their subcommands. */
 const GROUPS = new Map<string, string[]>();
@@ -74,6 +76,7 @@ const GROUP_HELP: Record<string, { what: string; examples: string[] }> = {
     ],
   },
   forecast: FORECAST_GROUP_HELP,
+  seq2seq: SEQ2SEQ_GROUP_HELP,
   speech: SPEECH_GROUP_HELP,
 };
 

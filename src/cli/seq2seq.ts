@@ -87,6 +87,7 @@ export const seq2seqTrainCommand: Command = {
     { name: 'valid-source', type: 'string', valueName: 'FILE', description: 'validation sources (with --valid-target)' },
     { name: 'valid-target', type: 'string', valueName: 'FILE', description: 'validation targets' },
     { name: 'valid-fraction', type: 'number', default: 0.05, description: 'share of distinct training sources held out when no validation data is given; 0 for none' },
+    { name: 'save-valid', type: 'string', valueName: 'FILE', description: 'write the validation pairs (e.g. the held-out share) as source<TAB>target lines' },
     { name: 'out', type: 'string', valueName: 'MODEL', description: 'where to save the model (.safetensors)' },
     { name: 'task', type: 'string', choices: TASKS, default: 'translate', description: 'preset for tokens and metric' },
     { name: 'source-tokens', type: 'string', choices: KINDS, description: 'source tokens (default: by task)' },
@@ -146,6 +147,13 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
     valid = split.valid;
   }
   await checkWritable(outPath, '--out');
+  const saveValid = getString(args, 'save-valid');
+  if (saveValid) {
+    if (!valid) throw new UsageError('--save-valid needs validation data (--valid-fraction > 0 or explicit validation files)', cmd);
+    await checkWritable(saveValid, '--save-valid');
+    const clean = (t: string): string => t.replace(/[\t\r\n]+/g, ' ');
+    await writeFile(saveValid, valid.sources.map((v, i) => `${clean(v)}\t${clean(valid!.targets[i]!)}\n`).join(''));
+  }
   const checkpoint = getString(args, 'checkpoint');
   if (checkpoint) await checkWritable(checkpoint, '--checkpoint');
   const resume = getString(args, 'resume');
@@ -208,7 +216,7 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
       `model   ${c.bidirectional ? 'bi-' : ''}${c.encoderCell.toUpperCase()} ${c.encoderLayers}×${c.units} → ${c.decoderCell.toUpperCase()} ${c.decoderLayers}×${c.decoderUnits}, ` +
         `attention ${c.attention}${c.inputFeeding ? ' + input feeding' : ''}: ${fmtInt(tr.model.countParams())} parameters`,
     );
-    out(`plan    ${epochs} epochs; best epoch by ${monitorKey} goes to ${outPath}${resume ? `; resuming ${resume}` : ''}`);
+    out(`plan    ${epochs} epoch${epochs === 1 ? '' : 's'}; best epoch by ${monitorKey} goes to ${outPath}${resume ? `; resuming ${resume}` : ''}`);
     out();
   }
 

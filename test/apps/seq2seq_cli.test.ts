@@ -77,7 +77,8 @@ describe('recurrent seq2seq', () => {
   });
 
   it('train --task g2p: JSON progress, validation WER, checkpoint, best model saved', async () => {
-    const r = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', modelPath, '--epochs', '3', '--checkpoint', ckptPath, '--json', ...SMALL]);
+    const validPath = join(dir, 'valid.tsv');
+    const r = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', modelPath, '--epochs', '3', '--checkpoint', ckptPath, '--save-valid', validPath, '--json', ...SMALL]);
     expect(r.error).toBeNull();
     const events = jsonLines(r.out);
     expect(events[0]!.event).toBe('start');
@@ -91,6 +92,11 @@ describe('recurrent seq2seq', () => {
     expect(existsSync(modelPath)).toBe(true);
     expect(existsSync(ckptPath)).toBe(true);
     expect(existsSync(join(dir, 'ckpt.optim.safetensors'))).toBe(true);
+    // The held-out share (whole words) was written for later evaluation.
+    const held = readFileSync(validPath, 'utf8').trim().split('\n');
+    expect(held.length).toBe(events[0]!.validPairs);
+    const trainWords = new Set(readFileSync(trainPath, 'utf8').trim().split('\n').map((l) => l.split('\t')[0]));
+    for (const l of held) expect(trainWords.has(l.split('\t')[0])).toBe(true);
   });
 
   it('train --resume continues from the checkpoint', async () => {

@@ -43,12 +43,12 @@ import type { Parameter } from '../../nn/parameter.js';
 import { Bidirectional, GRU, LSTM } from '../../nn/recurrent.js';
 import type { RecurrentLayer } from '../../nn/recurrent.js';
 import type { InitializerName } from '../../nn/initializers.js';
+import { BaseModel, registerModelClass } from '../../train/model.js';
 import { resolveSeq2SeqOptions } from './config.js';
 import type { Seq2SeqCell, Seq2SeqConfig, Seq2SeqOptions } from './config.js';
 
 export { resolveSeq2SeqOptions } from './config.js';
 export type { Seq2SeqAttention, Seq2SeqBridge, Seq2SeqCell, Seq2SeqConfig, Seq2SeqOptions } from './config.js';
-import { BaseModel, registerModelClass } from '../../train/model.js';
 
 /** What the encoder hands the decoder. */
 export interface EncoderOutput {

@@ -1,7 +1,8 @@
 /**
- * An attention matrix as an SVG heat map: one row per target token, one column per source token,
- * cell darkness = attention weight (0 white … 1 dark blue), token labels on both axes, the weight
- * in each cell's tooltip. Plain SVG 1.1, no scripts, no external resources.
+ * An attention matrix as an SVG heat map: one row per target token, one column per source token
+ * (columns as wide as the longest label), cell darkness = attention weight (0 white … 1 dark
+ * blue), token labels on both axes, the weight in each cell's tooltip. Plain SVG 1.1, no
+ * scripts, no external resources.
  */
 
 /** Options of {@link attentionSvg}. */
@@ -37,17 +38,19 @@ export function attentionSvg(weights: readonly ArrayLike<number>[], sourceTokens
     if (w.length !== cols) throw new Error(`${where}: row ${i} has ${w.length} weights, expected one per source token (${cols})`);
   });
   const cell = opts.cellSize ?? 28;
-  const top = (opts.title ? 24 : 0) + Math.max(20, ...sourceTokens.map(labelWidth));
+  // Columns are as wide as the longest source label, so every label stays horizontal (rotated
+  // text renders unreliably outside browsers).
+  const colW = Math.max(cell, ...sourceTokens.map(labelWidth));
+  const top = (opts.title ? 24 : 0) + 20;
   const left = Math.max(20, ...targetTokens.map(labelWidth));
-  const width = left + cols * cell + 8;
+  const width = left + cols * colW + 8;
   const height = top + rows * cell + 8;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   if (opts.title) out.push(`<text x="4" y="16" font-weight="bold">${esc(opts.title)}</text>`);
   sourceTokens.forEach((t, j) => {
-    const x = left + j * cell + cell / 2 + 4;
-    out.push(`<text transform="translate(${x},${top - 4}) rotate(-90)">${esc(t)}</text>`);
+    out.push(`<text x="${left + j * colW + colW / 2}" y="${top - 6}" text-anchor="middle">${esc(t)}</text>`);
   });
   targetTokens.forEach((t, i) => {
     out.push(`<text x="${left - 4}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${esc(t)}</text>`);
@@ -60,7 +63,7 @@ export function attentionSvg(weights: readonly ArrayLike<number>[], sourceTokens
       const g = Math.round(255 - a * (255 - 48));
       const b = Math.round(255 - a * (255 - 107));
       out.push(
-        `<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="rgb(${r},${g},${b})" stroke="#ddd"><title>${esc(targetTokens[i]!)} → ${esc(sourceTokens[j]!)}: ${a.toFixed(3)}</title></rect>`,
+        `<rect x="${left + j * colW}" y="${top + i * cell}" width="${colW}" height="${cell}" fill="rgb(${r},${g},${b})" stroke="#ddd"><title>${esc(targetTokens[i]!)} → ${esc(sourceTokens[j]!)}: ${a.toFixed(3)}</title></rect>`,
       );
     }
   out.push('</svg>');
