@@ -543,7 +543,7 @@ const forecastEvalCommand: Command = {
     const seconds = (performance.now() - t0) / 1000;
     const tr = f.state.training;
     if (getBool(args, 'json')) {
-      jsonLine(io, { event: 'eval', model: modelPath, csv, ...evalJSON(ev), seconds: +seconds.toFixed(2), training: { seconds: tr.seconds, epochs: tr.epochs, bestEpoch: tr.bestEpoch }, plot: plotPath ?? null });
+      jsonLine(io, { event: 'eval', modelFile: modelPath, csv, ...evalJSON(ev), seconds: +seconds.toFixed(2), training: { seconds: tr.seconds, epochs: tr.epochs, bestEpoch: tr.bestEpoch }, plot: plotPath ?? null });
       return 0;
     }
     const w = (s = ''): unknown => io.stdout.write(s + '\n');
@@ -612,7 +612,7 @@ const forecastPredictCommand: Command = {
     }
     if (getBool(args, 'json')) {
       jsonLine(io, {
-        event: 'forecast', model: modelPath, csv, origin: formatDate(fc.originTime), times: fc.times.map((t) => (Number.isFinite(t) ? formatDate(t) : null)), targets: fc.targets,
+        event: 'forecast', modelFile: modelPath, csv, origin: formatDate(fc.originTime), times: fc.times.map((t) => (Number.isFinite(t) ? formatDate(t) : null)), targets: fc.targets,
         values: fc.values, baselines, season: season > 1 ? season : null, testVerdict: evMeta?.verdict ?? null, beatsBaselines: evMeta?.beatsBaselines ?? null, plot: plotPath ?? null,
       });
       return 0;

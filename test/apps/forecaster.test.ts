@@ -130,7 +130,7 @@ describe('Forecaster variants', () => {
     const f = Forecaster.create({ lookback: 12, horizon: 4, targets: ['y'], features: ['x'], units: 8, head: 'seq2seq', attention: true, calendar: true, cell: 'gru', seed: 1 });
     const r = await f.fit(frame, { fractions: [0.6, 0.2, 0.2] }, { epochs: 2 });
     expect(r.epochs).toBe(2);
-    expect(f.state.calendarFeatures).toEqual(['hour', 'dayOfWeek', 'dayOfYear']);
+    expect(f.state.calendarFeatures).toEqual(['hour', 'dayOfWeek']);
     expect(f.dataColumns).toEqual(['y', 'x']);
     const path = join(dir, 's2s.safetensors');
     await f.save(path);

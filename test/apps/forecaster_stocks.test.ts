@@ -1,4 +1,4 @@
-// The stock example from the README on /work/shared/data/vega-stocks (monthly closing prices,
+// The stock example from the README on the shared vega-stocks data (monthly closing prices,
 // 2000-01 … 2010-03): next-step direction and a 5-step price forecast for AAPL, trained on
 // 2000–2006, early-stopped on 2007, tested on 2008-01 … 2010-03. The point is the report: the
 // baselines beside the model and a plain statement when the model does not beat them (it
@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { SHARED_DATA } from '../util/shared_data.js';
 
-const DATA = process.env.RECURRENT_SHARED_DATA ?? '/work/shared/data';
-const STOCKS = join(DATA, 'vega-stocks', 'stocks.csv');
+const STOCKS = join(SHARED_DATA, 'vega-stocks', 'stocks.csv');
 const have = existsSync(STOCKS);
-if (!have) console.warn(`[forecaster] skipping the stock example: ${STOCKS} not found (set RECURRENT_SHARED_DATA)`);
+if (!have) console.warn(`[forecaster] skipping the stock example: ${STOCKS} not found (set RECURRENT_DATA)`);
 
 const dir = mkdtempSync(join(tmpdir(), 'recurrent-stocks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

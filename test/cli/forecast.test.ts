@@ -92,7 +92,7 @@ describe('recurrent forecast', () => {
     const r = await run(['forecast', 'eval', '--model', model, '--csv', csv, '--json']);
     expect(r.code).toBe(0);
     const [e] = jsonLines(r.out);
-    expect(e).toMatchObject({ event: 'eval', part: 'test', scale: 'original', windows: 67, horizon: 6, targets: ['load'], season: 24 });
+    expect(e).toMatchObject({ event: 'eval', modelFile: model, part: 'test', scale: 'original', windows: 67, horizon: 6, targets: ['load'], season: 24 });
     expect(e!.model.mse).toBeLessThan(e!.persistence.mse);
     expect(e!.verdict.at(-1)).toMatch(/^Verdict: /);
     const j = await run([...trainArgs, '--out', join(dir, 'again.safetensors'), '--json']);
@@ -110,7 +110,7 @@ describe('recurrent forecast', () => {
     const r = await run(['forecast', 'predict', '--model', model, '--csv', csv, '--json', '--plot', plot]);
     expect(r.code).toBe(0);
     const [p] = jsonLines(r.out);
-    expect(p).toMatchObject({ event: 'forecast', origin: '2021-01-15 23:00:00', targets: ['load'], season: 24 });
+    expect(p).toMatchObject({ event: 'forecast', modelFile: model, origin: '2021-01-15 23:00:00', targets: ['load'], season: 24 });
     expect(p!.times).toEqual(['2021-01-16', '2021-01-16 01:00:00', '2021-01-16 02:00:00', '2021-01-16 03:00:00', '2021-01-16 04:00:00', '2021-01-16 05:00:00']);
     expect(p!.values.load).toHaveLength(6);
     expect(p!.baselines.load.persistence).toHaveLength(6);
@@ -131,7 +131,7 @@ describe('recurrent forecast', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('seq2seq decoder with attention');
     expect(r.out).toContain('transform log, seasonal difference (lag 24)');
-    expect(r.out).toContain('calendar hour, dayOfWeek, dayOfYear');
+    expect(r.out).toContain('calendar hour, dayOfWeek');
     expect(r.out).toMatch(/test rows 288–359/);
   });
 

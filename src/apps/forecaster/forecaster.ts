@@ -202,12 +202,16 @@ export function defaultSeason(freq: Frequency | null): number {
   return 1;
 }
 
-/** Calendar cycles that vary at a frequency: hour+weekday below a day, weekday+day of year daily, month monthly. */
+/**
+ * Calendar cycles that vary at a frequency: hour and weekday below a day, weekday and day of
+ * year for daily data, month for monthly data. (Hourly data gets no day of year: with a year or
+ * so of training data it identifies single days and invites overfitting.)
+ */
 export function defaultCalendar(freq: Frequency | null): CalendarFeature[] {
   if (!freq) return [];
   const day = 86_400_000;
   if (freq.unit === 'month') return freq.step < 12 ? ['month'] : [];
-  if (freq.step < day) return ['hour', 'dayOfWeek', 'dayOfYear'];
+  if (freq.step < day) return ['hour', 'dayOfWeek'];
   if (freq.step === day) return ['dayOfWeek', 'dayOfYear'];
   if (freq.step < 365 * day) return ['dayOfYear'];
   return [];

@@ -70,7 +70,7 @@ const TIME_STEPS: TimeStep[] = [
 ];
 
 /** Calendar-aligned time ticks over [lo, hi] (ms) and a label formatter. */
-export function timeTicks(lo: number, hi: number, target = 7): { ticks: number[]; label: (t: number) => string } {
+export function timeTicks(lo: number, hi: number, target = 10): { ticks: number[]; label: (t: number) => string } {
   const span = Math.max(hi - lo, 1);
   const approx = (s: TimeStep): number => (s.unit === 'ms' ? s.step : s.step * 30.44 * DAY);
   const s = TIME_STEPS.find((c) => span / approx(c) <= target) ?? TIME_STEPS[TIME_STEPS.length - 1]!;
@@ -186,7 +186,9 @@ export function lineChartSVG(series: readonly PlotSeries[], opts: PlotOptions = 
     if (!(mk.at >= x0 && mk.at <= x1)) continue;
     const x = sx(mk.at);
     out.push(`<line x1="${r(x)}" y1="${m.top}" x2="${r(x)}" y2="${m.top + ph}" stroke="#888" stroke-dasharray="3 3"/>`);
-    out.push(`<text x="${r(x + 4)}" y="${m.top + 12}" fill="#555" font-size="11">${esc(mk.label)}</text>`);
+    // Label right of the line, or left of it when it would run past the plot's right edge.
+    const left = x + 4 + 6.5 * mk.label.length > m.left + pw;
+    out.push(`<text x="${r(left ? x - 4 : x + 4)}" y="${m.top + 12}" fill="#555" font-size="11"${left ? ' text-anchor="end"' : ''}>${esc(mk.label)}</text>`);
   }
 
   // Lines (the axes span every finite point, so nothing needs clipping).
