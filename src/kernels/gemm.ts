@@ -8,7 +8,10 @@
  * - `native` — `native/backend.ts`, the same C compiled for this machine (-O3 -march=native) as an
  *   N-API add-on built at install time when a compiler is present (`npm run build:native`), also in
  *   place on the heap, with the same fallback to ref.
- * - `auto` — native when the add-on loads, else wasm when the module loads, else ref. The default.
+ * - `auto` — wasm when the module loads, else ref. The default. Native is used only when asked for:
+ *   its GEMM is no faster than relaxed-SIMD wasm yet (same 128-bit micro-kernel) and the fused
+ *   recurrent kernels exist only in wasm, so picking it automatically made training slower
+ *   (docs/decisions.md (i)).
  *
  * The choice comes from `setBackend()`, else from the environment variable
  * `RECURRENT_BACKEND=ref|wasm|native|auto` (read on first use).
@@ -33,9 +36,9 @@ let active: BackendName | undefined;
 
 function resolve(choice: BackendChoice, source: string): BackendName {
   if (choice === 'ref') return 'ref';
-  if (choice === 'native' || choice === 'auto') {
+  if (choice === 'native') {
     if (nativeAvailable()) return 'native';
-    if (choice === 'native') throw new Error(`recurrent: ${source} asks for the native backend, which cannot load here: ${nativeLoadError()}`);
+    throw new Error(`recurrent: ${source} asks for the native backend, which cannot load here: ${nativeLoadError()}`);
   }
   if (wasmAvailable()) return 'wasm';
   if (choice === 'wasm') throw new Error(`recurrent: ${source} asks for the wasm backend, which cannot load here: ${wasmLoadError()}`);

@@ -337,17 +337,16 @@ describe.skipIf(!available)('native GEMM add-on', () => {
       const m = require(process.argv[1]);
       const mem = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
       const log = [];
-      const t = (what, f) => { try { f(); log.push(what + ': ok'); } catch (e) { log.push(what + ': ' + e.constructor.name + ': ' + e.message); } };
-      t('sgemm before attach', () => m.sgemm());
+      const t = (what, f) => { try { const r = f(); log.push(what + ': ' + (r === undefined ? 'ok' : r)); } catch (e) { log.push(what + ': ' + e.constructor.name + ': ' + e.message); } };
       t('attach a Float32Array', () => m.attach(new Float32Array(mem.buffer), 0));
       t('attach a view not at byte 0', () => m.attach(new Uint8Array(mem.buffer, 64), 0));
       t('attach args past the end', () => m.attach(new Uint8Array(mem.buffer), mem.buffer.byteLength - 8));
       t('attach misaligned args', () => m.attach(new Uint8Array(mem.buffer), 4));
-      log.push('first attach moved: ' + m.attach(new Uint8Array(mem.buffer), 0));
+      const k = m.attach(new Uint8Array(mem.buffer), 0);
       const args = new Float64Array(mem.buffer, 0, m.argsMax);
       const f = new Float32Array(mem.buffer);
       const len = () => mem.buffer.byteLength;
-      const call = (what, a) => t(what, () => { args.fill(0); args.set(a); m.sgemm(); });
+      const call = (what, a, kk = k) => t(what, () => { args.fill(0); args.set(a); kk.sgemm(); });
       call('in range', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, 4096, 2]);
       call('C past the end', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, len() - 8, 2]);
       call('A past the end', [0, 0, 2, 2, 2, 1, len() - 12, 2, 2048, 2, 0, 4096, 2]);
@@ -358,24 +357,43 @@ describe.skipIf(!available)('native GEMM add-on', () => {
       call('negative offset', [0, 0, 2, 2, 2, 1, -1024, 2, 2048, 2, 0, 4096, 2]);
       call('huge M', [0, 0, 2 ** 40, 2, 2, 1, 1024, 2, 2048, 2, 0, 4096, 2]);
       call('alpha 0: A and B are not read', [0, 0, 2, 2, 2, 0, len() + 1e9, 2, len() + 1e9, 2, 0, 4096, 2]);
-      // Growth: the same address, and bytes past the old end are usable once re-attached.
+      // Growth: the same address, and bytes past the old end are usable once refreshed.
       const old = len();
       mem.grow(300);
-      call('C in the new region before re-attach', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, old + 64, 2]);
-      log.push('moved after growth: ' + m.attach(new Uint8Array(mem.buffer), 0));
+      call('C in the new region before refresh', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, old + 64, 2]);
+      t('refresh with a Float32Array', () => k.refresh(new Float32Array(mem.buffer)));
+      t('moved after growth', () => k.refresh(new Uint8Array(mem.buffer)));
       f.fill(1, 256, 256 + 4); f.fill(2, 512, 512 + 4);
-      const g = new Float32Array(mem.buffer);
-      call('C in the new region after re-attach', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, old + 64, 2]);
-      log.push('product in the new region: ' + Array.from(g.subarray((old + 64) / 4, (old + 64) / 4 + 4)).join(','));
-      console.log(log.join('\\n'));
+      call('C in the new region after refresh', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, old + 64, 2]);
+      t('product in the new region', () => Array.from(new Float32Array(mem.buffer, old + 64, 4)).join(','));
+      // A second memory gets its own binding; the first one is unaffected.
+      const mem2 = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+      const k2 = m.attach(new Uint8Array(mem2.buffer), 128);
+      new Float32Array(mem2.buffer).fill(3, 256, 260);
+      new Float32Array(mem2.buffer).fill(1, 512, 516);
+      new Float64Array(mem2.buffer, 128, m.argsMax).set([0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, 4096, 2]);
+      t('second memory', () => { k2.sgemm(); return Array.from(new Float32Array(mem2.buffer, 4096, 4)).join(','); });
+      call('first memory again', [0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, 8192, 2]);
+      t('first memory product', () => Array.from(f.subarray(2048, 2052)).join(','));
+      // A worker thread loads its own instance, uses the same shared memory, and exits cleanly.
+      const { Worker } = require('node:worker_threads');
+      const w = new Worker(\`
+        const { workerData: { file, mem } } = require('node:worker_threads');
+        const k = require(file).attach(new Uint8Array(mem.buffer), 512);
+        new Float64Array(mem.buffer, 512, 32).set([0, 0, 2, 2, 2, 1, 1024, 2, 2048, 2, 0, 12288, 2]);
+        k.sgemm();
+      \`, { eval: true, workerData: { file: process.argv[1], mem } });
+      w.on('exit', (code) => {
+        log.push('worker exit ' + code + ': ' + Array.from(f.subarray(3072, 3076)).join(','));
+        k.refresh(new Uint8Array(mem.buffer)); // still fine after the worker's instance is gone
+        console.log(log.join('\\n'));
+      });
     `);
     expect(out.trim().split('\n')).toEqual([
-      'sgemm before attach: Error: recurrent native: kernel called before attach()',
-      'attach a Float32Array: Error: recurrent native: attach() needs a Uint8Array starting at byte 0 of the memory',
-      'attach a view not at byte 0: Error: recurrent native: attach() needs a Uint8Array starting at byte 0 of the memory',
+      'attach a Float32Array: Error: recurrent native: needs a Uint8Array over the whole memory (from byte 0)',
+      'attach a view not at byte 0: Error: recurrent native: needs a Uint8Array over the whole memory (from byte 0)',
       'attach args past the end: RangeError: recurrent native: attach(): the argument block lies outside the memory or is not 8-byte aligned',
       'attach misaligned args: RangeError: recurrent native: attach(): the argument block lies outside the memory or is not 8-byte aligned',
-      'first attach moved: false',
       'in range: ok',
       'C past the end: RangeError: recurrent native: sgemm: C lies outside the memory',
       'A past the end: RangeError: recurrent native: sgemm: A lies outside the memory',
@@ -386,18 +404,23 @@ describe.skipIf(!available)('native GEMM add-on', () => {
       'negative offset: Error: recurrent native: sgemm: a size, stride or offset is not an integer in range',
       'huge M: Error: recurrent native: sgemm: a size, stride or offset is not an integer in range',
       'alpha 0: A and B are not read: ok',
-      'C in the new region before re-attach: RangeError: recurrent native: sgemm: C lies outside the memory',
+      'C in the new region before refresh: RangeError: recurrent native: sgemm: C lies outside the memory',
+      'refresh with a Float32Array: Error: recurrent native: needs a Uint8Array over the whole memory (from byte 0)',
       'moved after growth: false',
-      'C in the new region after re-attach: ok',
+      'C in the new region after refresh: ok',
       'product in the new region: 4,4,4,4',
+      'second memory: 6,6,6,6',
+      'first memory again: ok',
+      'first memory product: 4,4,4,4',
+      'worker exit 0: 4,4,4,4',
     ]);
   });
 });
 
 describe.skipIf(!available)('GEMM backend selection with the native add-on', () => {
-  it('auto picks native; setBackend switches; getBackend reports it', () => {
-    expect(setBackend('auto')).toBe('native');
-    expect(getBackend()).toBe('native');
+  it('auto keeps wasm (native only on request, docs/decisions.md (i)); setBackend switches; getBackend reports it', () => {
+    expect(setBackend('auto')).toBe('wasm');
+    expect(getBackend()).toBe('wasm');
     expect(setBackend('wasm')).toBe('wasm');
     expect(setBackend('native')).toBe('native');
     expect(getBackend()).toBe('native');
@@ -412,8 +435,8 @@ describe.skipIf(!available)('GEMM backend selection with the native add-on', () 
       for (const [value, want] of [
         ['native', 'native'],
         ['NATIVE', 'native'],
-        ['auto', 'native'],
-        ['', 'native'],
+        ['auto', 'wasm'],
+        ['', 'wasm'],
         ['wasm', 'wasm'],
       ] as const) {
         process.env.RECURRENT_BACKEND = value;

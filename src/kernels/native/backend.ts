@@ -13,7 +13,7 @@
  * Memory: like the wasm module, the add-on works in place on the tensor heap's shared
  * `WebAssembly.Memory` with byte offsets. It is attached once with a view over the whole memory
  * (it records the address of byte 0: a shared memory reserves its maximum up front and never
- * moves) and again whenever the memory has grown, so its bounds checks know the new length.
+ * moves) and refreshed whenever the memory has grown, so its bounds checks know the new length.
  * Arguments go through a small block of float64 in the heap (writing 13 numbers there and calling
  * with none costs ≈ 16 ns; passing them through N-API ≈ 170 ns). See native/recurrent.c.
  */
@@ -22,12 +22,18 @@ import type { FloatArray } from '../../tensor/tensor.js';
 import { heap } from '../../tensor/tensor.js';
 import { gemm as refGemm } from '../ref/gemm.js';
 
-/** What native/recurrent.c exports. */
-interface Addon {
-  /** Records the memory (a Uint8Array over all of it) and the argument block; true if byte 0 moved. */
-  attach(view: Uint8Array, argsOffset: number): boolean;
+/** The kernels of native/recurrent.c bound to one memory. */
+interface Binding {
   /** csrc/gemm.c's sgemm; arguments in the block (see tryNativeGemm). */
   sgemm(): void;
+  /** Takes the memory's current buffer after growth; true if byte 0 moved. */
+  refresh(view: Uint8Array): boolean;
+}
+
+/** What native/recurrent.c exports. */
+interface Addon {
+  /** Binds the kernels to a memory (a Uint8Array over all of it) and its argument block. */
+  attach(view: Uint8Array, argsOffset: number): Binding;
   /** Doubles in the argument block. */
   readonly argsMax: number;
   /** Compiler, flags, Node version and platform of the build. */
@@ -38,13 +44,13 @@ interface Addon {
 
 interface Loaded {
   addon: Addon;
+  k: Binding;
   file: string;
   /** The argument block (float64 view on the heap; stays valid as the shared memory grows). */
   args: Float64Array;
-  argsPtr: number;
-  /** The buffer object of the heap last attached. */
+  /** The buffer object of the heap last given to the add-on. */
   buf: ArrayBufferLike;
-  /** How many times attach() found byte 0 at another address (0 for a shared memory). */
+  /** How many times refresh() found byte 0 at another address (0 for a shared memory). */
   moves: number;
 }
 
@@ -59,11 +65,6 @@ type NodeProcess = {
 
 let loaded: Loaded | null | undefined;
 let loadError = '';
-
-function attach(n: Loaded, buf: ArrayBufferLike): void {
-  if (n.addon.attach(new Uint8Array(buf), n.argsPtr)) n.moves++;
-  n.buf = buf;
-}
 
 function load(): Loaded | null {
   if (loaded !== undefined) return loaded;
@@ -81,9 +82,9 @@ function load(): Loaded | null {
     if (!existsSync(file)) throw new Error(`not built (no ${file}; 'npm run build:native' builds it)`);
     const addon = createRequire(import.meta.url)(file) as Addon;
     const argsPtr = heap.alloc(addon.argsMax * 8); // for the life of the process, like wasm's scratch
-    const n: Loaded = { addon, file, args: new Float64Array(heap.buffer, argsPtr, addon.argsMax), argsPtr, buf: heap.buffer, moves: 0 };
-    attach(n, heap.buffer);
-    loaded = n;
+    const buf = heap.buffer;
+    const k = addon.attach(new Uint8Array(buf), argsPtr);
+    loaded = { addon, k, file, args: new Float64Array(buf, argsPtr, addon.argsMax), buf, moves: 0 };
   } catch (e) {
     loaded = null;
     loadError = e instanceof Error ? e.message : String(e);
@@ -154,7 +155,11 @@ export function tryNativeGemm(
     if (!fits(B, bOff, transB ? (N - 1) * ldb + K : (K - 1) * ldb + N)) return false;
   }
   const buf = heap.buffer;
-  if (buf !== n.buf) attach(n, buf); // the memory grew: tell the add-on its new length
+  if (buf !== n.buf) {
+    // The memory grew: give the add-on its new length.
+    if (n.k.refresh(new Uint8Array(buf))) n.moves++;
+    n.buf = buf;
+  }
   const a = n.args;
   a[0] = transA ? 1 : 0;
   a[1] = transB ? 1 : 0;
@@ -169,7 +174,7 @@ export function tryNativeGemm(
   a[10] = beta;
   a[11] = C.byteOffset + cOff * 4;
   a[12] = ldc;
-  n.addon.sgemm();
+  n.k.sgemm();
   return true;
 }
 
