@@ -188,6 +188,8 @@ describe('SpeechRecognizer on tone words', () => {
     expect(r.steps).toBe(12 * 6);
     const s = rec.evaluate(test);
     expect(s.wer).toBeLessThan(0.1);
+    // Padding and masking: one utterance per batch decodes the same as length-sorted batches.
+    expect(rec.transcribeMany(test.map((u) => u.signal), { batchSize: 1 })).toEqual(s.hypotheses);
     const beam = rec.evaluate(test, { beamWidth: 4 });
     expect(beam.wer).toBeLessThanOrEqual(s.wer + 0.05);
     const p = join(tmp, 'ctc.safetensors');

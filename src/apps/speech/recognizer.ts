@@ -162,12 +162,6 @@ function tokenize(transcript: string, unit: 'chars' | 'words'): string[] {
   return unit === 'chars' ? [...t] : t.split(' ');
 }
 
-/** A padded, masked batch of feature sequences. */
-interface Batch {
-  x: Var; // (B, T, F) with mask
-  lengths: number[];
-}
-
 /**
  * A speech recogniser: CTC sequence model or whole-utterance classifier over MFCC / log-mel
  * features, with training, decoding, scoring and one-file save/load.
@@ -269,10 +263,12 @@ export class SpeechRecognizer {
 
   private decodeIds(ids: number[]): string {
     const units = ids.map((i) => this.vocab[i - 1]!);
-    return this.options.tokens === 'chars' ? units.join('') : units.join(' ');
+    // A chars model may emit stray or doubled spaces: compare and print the normalised form.
+    return normalizeTranscript(this.options.tokens === 'chars' ? units.join('') : units.join(' '));
   }
 
-  private makeBatch(feats: readonly Float32Array[], order: readonly number[], mask: boolean): Batch {
+  /** Utterances `order` of `feats`, right-padded to the longest: (B, T, F) with a (B, T) mask. */
+  private makeBatch(feats: readonly Float32Array[], order: readonly number[]): Var {
     const F = this.inputDim;
     const lengths = order.map((i) => feats[i]!.length / F);
     const T = Math.max(...lengths);
@@ -284,8 +280,8 @@ export class SpeechRecognizer {
       m.fill(1, b * T, b * T + lengths[b]!);
     });
     const x = new Var(t, false);
-    if (mask) x.mask = m;
-    return { x, lengths };
+    x.mask = m;
+    return x;
   }
 
   /** Batches of indices, similar lengths together, in random order. */
@@ -381,7 +377,7 @@ export class SpeechRecognizer {
             }
             src = copies;
           }
-          const { x } = this.makeBatch(src, order, true);
+          const x = this.makeBatch(src, order);
           const B = order.length;
           let y: Float32Array;
           if (isCtc) {
@@ -437,7 +433,7 @@ export class SpeechRecognizer {
       const idx = order.slice(s, s + batchSize);
       const mark = arena.mark();
       try {
-        const { x } = this.makeBatch(feats, idx, true);
+        const x = this.makeBatch(feats, idx);
         const y = this.model.call([x], { training: false, rng })[0]!;
         const T = x.shape[1]!;
         idx.forEach((i, b) => {
