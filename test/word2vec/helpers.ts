@@ -2,6 +2,7 @@
  * Shared word2vec test data: a seeded toy-grammar corpus, and a slice of the offline English
  * corpus (decompressed with the `xz` binary, cached in the temp directory).
  */
+import { SHARED_DATA } from '../util/shared_data.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ export function writeCorpus(path: string, sentences: readonly (readonly string[]
   return path;
 }
 
-const CORPUS_XZ = '/work/shared/data/offline-en-corpus/corpus.txt.xz';
+const CORPUS_XZ = join(SHARED_DATA, 'offline-en-corpus/corpus.txt.xz');
 
 /**
  * The first `bytes` bytes of the offline corpus (≈ 5.6 bytes per token), or a reason to skip
