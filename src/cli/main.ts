@@ -15,6 +15,7 @@ import { FORECAST_COMMANDS, FORECAST_GROUP_HELP } from './forecast.js';
 import { infoCommand } from './info.js';
 import { SEQ2SEQ_COMMANDS, SEQ2SEQ_GROUP_HELP } from './seq2seq.js';
 import { SPEECH_COMMANDS, SPEECH_GROUP_HELP } from './speech.js';
+import { W2V_COMMANDS, W2V_GROUP_HELP, w2vArgv } from './w2v.js';
 import { CliError, jsonLine } from './io.js';
 import type { CliIO, Command } from './io.js';
 
@@ -31,9 +32,10 @@ const COMMANDS: Command[] = [
   ...FORECAST_COMMANDS,
   ...SEQ2SEQ_COMMANDS,
   ...SPEECH_COMMANDS,
+  ...W2V_COMMANDS,
   infoCommand,
 ];
-/** Top-level names: `demo`, `char`, `classify`, `forecast`, `seq2seq`, `speech`, `info`. */
+/** Top-level names: `demo`, `char`, `classify`, `forecast`, `seq2seq`, `speech`, `w2v`, `info`. */
 const TOP = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 /** Commands with subcommands, and their subcommands. */
 const GROUPS = new Map<string, string[]>();
@@ -78,6 +80,7 @@ const GROUP_HELP: Record<string, { what: string; examples: string[] }> = {
   forecast: FORECAST_GROUP_HELP,
   seq2seq: SEQ2SEQ_GROUP_HELP,
   speech: SPEECH_GROUP_HELP,
+  w2v: W2V_GROUP_HELP,
 };
 
 function groupHelp(group: string): string {
@@ -165,7 +168,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     const guess = closest(first, TOP);
     throw new UsageError(`unknown command '${first}'${guess ? ` (did you mean '${guess}'?)` : ''}; commands: ${TOP.join(', ')}`);
   }
-  const args = parseArgs(rest, command.flags, command.name);
+  // w2v also takes word2vec.c's spellings (-size 100, -cbow 0).
+  const args = parseArgs(first === 'w2v' ? w2vArgv(rest, command.flags) : rest, command.flags, command.name);
   if (args.flags.help === true) {
     io.stdout.write(commandHelp(command));
     return 0;
@@ -204,7 +208,7 @@ if (isProgram()) {
     },
   };
   // Long-running commands stop cleanly on the first Ctrl-C (the second one quits at once).
-  if (argv[0] === 'demo' || ((argv[0] === 'char' || argv[0] === 'classify' || argv[0] === 'forecast' || argv[0] === 'speech') && argv[1] === 'train')) {
+  if (argv[0] === 'demo' || ((argv[0] === 'char' || argv[0] === 'classify' || argv[0] === 'forecast' || argv[0] === 'speech' || argv[0] === 'w2v') && argv[1] === 'train')) {
     const ac = new AbortController();
     io.signal = ac.signal;
     process.on('SIGINT', () => {
