@@ -6,7 +6,6 @@ import { HELP_FLAG, getBool, getNumber, getString } from './args.js';
 import type { ParsedArgs } from './args.js';
 import {
   CliError,
-  checkModelFile,
   checkWritable,
   evaluatedChars,
   fmtBytes,
@@ -14,9 +13,11 @@ import {
   fmtInt,
   fmtLoss,
   jsonLine,
+  loadModelFile,
   numberFlag,
   readTextFile,
   required,
+  shellQuote,
 } from './io.js';
 import type { CliIO, Command } from './io.js';
 
@@ -46,14 +47,8 @@ function checkVocabulary(cm: CharModel, text: string, what: string): void {
   );
 }
 
-async function loadCharModel(path: string): Promise<CharModel> {
-  await checkModelFile(path, '--model');
-  try {
-    return await CharModel.load(path);
-  } catch (e) {
-    const msg = (e as Error).message;
-    throw new CliError(msg.startsWith(path) ? msg : `--model ${path}: ${msg}`);
-  }
+function loadCharModel(path: string): Promise<CharModel> {
+  return loadModelFile(path, (p) => CharModel.load(p));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,12 +198,8 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
   out(`Trained ${fmtInt(result.steps)} steps over ${fmtInt(result.chars)} characters in ${fmtDuration(elapsed)}.`);
   if (valLoss !== null) out(`Validation loss ${fmtLoss(valLoss)} nats/char (${fmtLoss(valLoss / Math.LN2)} bits/char) on ${fmtInt(evaluated)} held-out characters.`);
   out(`Saved ${outPath} (${fmtBytes(size)}).`);
-  out(`Sample from it:  npx recurrent char sample --model ${quote(outPath)} --length 500`);
+  out(`Sample from it:  npx recurrent char sample --model ${shellQuote(outPath)} --length 500`);
   return 0;
-}
-
-function quote(s: string): string {
-  return /^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import {
 import type { CalendarFeature, ForecastEvaluation, ForecasterOptions, LoadReport, MissingPolicy, PlotSeries, Split, SplitSpec, TimeFrame } from '../index.js';
 import { HELP_FLAG, UsageError, getBool, getNumber, getString } from './args.js';
 import type { FlagSpec, FlagValue, ParsedArgs } from './args.js';
-import { CliError, checkModelFile, checkWritable, fmtBytes, fmtDuration, fmtInt, jsonLine, numberFlag, required } from './io.js';
+import { CliError, checkWritable, fmtBytes, fmtDuration, fmtInt, jsonLine, loadModelFile, numberFlag, required } from './io.js';
 import type { CliIO, Command } from './io.js';
 
 /** CSV settings kept in the model file so `eval` and `predict` read new files the same way. */
@@ -141,14 +141,8 @@ async function friendly<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
-async function loadForecaster(path: string): Promise<Forecaster> {
-  await checkModelFile(path, '--model');
-  try {
-    return await Forecaster.load(path);
-  } catch (e) {
-    const msg = (e as Error).message;
-    throw new CliError(msg.startsWith(path) ? msg : `--model ${path}: ${msg}`);
-  }
+function loadForecaster(path: string): Promise<Forecaster> {
+  return loadModelFile(path, (p) => Forecaster.load(p));
 }
 
 function dataMetaOf(f: Forecaster, path: string): DataMeta {

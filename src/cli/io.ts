@@ -136,6 +136,23 @@ export async function checkModelFile(path: string, flag: string): Promise<void> 
   }
 }
 
+/** Loads the model file `path` given by `flag` with `load` after {@link checkModelFile}, turning a
+ *  load error into a one-line CLI error that names the file. */
+export async function loadModelFile<T>(path: string, load: (path: string) => Promise<T>, flag = '--model'): Promise<T> {
+  await checkModelFile(path, flag);
+  try {
+    return await load(path);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new CliError(msg.startsWith(path) ? msg : `${flag} ${path}: ${msg}`);
+  }
+}
+
+/** `s` as one POSIX shell word, for commands printed for the user to paste. */
+export function shellQuote(s: string): string {
+  return /^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Fails early when `path` cannot be written (its folder is missing or read-only). */
 export async function checkWritable(path: string, flag: string): Promise<void> {
   const dir = dirname(resolve(path));

@@ -11,7 +11,7 @@ import { EarlyStopping, ModelCheckpoint, Seq2SeqTranslator, attentionSvg, holdOu
 import type { Callback, LengthPenalty, Logs, Multi30kSplit, ParallelText, TokenKind, TranslateOptions, TrainingContext, TranslatorOptions } from '../index.js';
 import { HELP_FLAG, UsageError, closest, formatFlags, getBool, getNumber, getString, parseArgs } from './args.js';
 import type { FlagSpec, ParsedArgs } from './args.js';
-import { CliError, checkModelFile, checkWritable, fmtDuration, fmtInt, jsonLine, numberFlag, required } from './io.js';
+import { CliError, checkModelFile, checkWritable, fmtDuration, fmtInt, jsonLine, loadModelFile, numberFlag, required } from './io.js';
 import type { CliIO, Command } from './io.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -45,14 +45,8 @@ async function loadData(args: ParsedArgs, cmd: string, split: Multi30kSplit, pre
   }
 }
 
-async function loadTranslator(path: string): Promise<Seq2SeqTranslator> {
-  await checkModelFile(path, '--model');
-  try {
-    return await Seq2SeqTranslator.load(path);
-  } catch (e) {
-    const msg = (e as Error).message;
-    throw new CliError(msg.startsWith(path) ? msg : `--model ${path}: ${msg}`);
-  }
+function loadTranslator(path: string): Promise<Seq2SeqTranslator> {
+  return loadModelFile(path, (p) => Seq2SeqTranslator.load(p));
 }
 
 function fmtMetric(k: string, v: number): string {

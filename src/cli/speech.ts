@@ -2,8 +2,8 @@
 import { SpeechRecognizer, listSpeechData, loadUtterances, prepareFsdd, readWav } from '../index.js';
 import type { SpeechItem, SpeechRecognizerOptions, Utterance } from '../index.js';
 import { HELP_FLAG, getBool, getString } from './args.js';
-import type { FlagValue, ParsedArgs } from './args.js';
-import { CliError, checkModelFile, checkWritable, fmtDuration, jsonLine, numberFlag, required } from './io.js';
+import type { FlagSpec, FlagValue, ParsedArgs } from './args.js';
+import { CliError, checkWritable, fmtDuration, jsonLine, loadModelFile, numberFlag, required } from './io.js';
 import type { CliIO, Command } from './io.js';
 
 /** Every value of a repeatable flag. */
@@ -28,14 +28,8 @@ async function loadData(sources: string[], sampleRate: number, flag: string): Pr
   return out;
 }
 
-async function loadRecognizer(path: string): Promise<SpeechRecognizer> {
-  await checkModelFile(path, '--model');
-  try {
-    return await SpeechRecognizer.load(path);
-  } catch (e) {
-    const msg = (e as Error).message;
-    throw new CliError(msg.startsWith(path) ? msg : `--model ${path}: ${msg}`);
-  }
+function loadRecognizer(path: string): Promise<SpeechRecognizer> {
+  return loadModelFile(path, (p) => SpeechRecognizer.load(p));
 }
 
 function pct(v: number): string {
@@ -188,15 +182,18 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // speech eval
 
+const MODEL_FLAG: FlagSpec = { name: 'model', type: 'string', valueName: 'FILE', description: 'model from speech train' };
+const BEAM_FLAG: FlagSpec = { name: 'beam', type: 'integer', default: 0, description: 'CTC prefix beam width (0 = greedy decoding)' };
+
 export const speechEvalCommand: Command = {
   name: 'speech eval',
   summary: 'score a speech model on WAV files: accuracy, character and word error rate',
   usage: 'speech eval --model MODEL.safetensors --data DIR-OR-MANIFEST [flags]',
   details: 'Accuracy is the share of utterances recognised exactly; CER and WER are edit distances over characters\n(spaces included) and words, divided by the reference length. For digit strings WER is the digit error rate.',
   flags: [
-    { name: 'model', type: 'string', valueName: 'FILE', description: 'model from speech train' },
+    MODEL_FLAG,
     { name: 'data', type: 'string', valueName: 'PATH', multiple: true, description: 'manifest .csv or folder of .wav' },
-    { name: 'beam', type: 'integer', default: 0, description: 'CTC prefix beam width (0 = greedy decoding)' },
+    BEAM_FLAG,
     { name: 'errors', type: 'integer', default: 0, description: 'print up to N misrecognised utterances' },
     { name: 'json', type: 'boolean', description: 'print one JSON object' },
     HELP_FLAG,
@@ -241,8 +238,8 @@ export const speechTranscribeCommand: Command = {
   usage: 'speech transcribe --model MODEL.safetensors FILE.wav... [flags]',
   positionals: 'FILE.wav...',
   flags: [
-    { name: 'model', type: 'string', valueName: 'FILE', description: 'model from speech train' },
-    { name: 'beam', type: 'integer', default: 0, description: 'CTC prefix beam width (0 = greedy decoding)' },
+    MODEL_FLAG,
+    BEAM_FLAG,
     { name: 'json', type: 'boolean', description: 'one JSON line per file' },
     HELP_FLAG,
   ],

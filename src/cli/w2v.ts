@@ -13,7 +13,7 @@ import { KeyedVectors, Word2Vec, loadWordVectors, saveWordVectors } from '../ind
 import type { AnalogyResult, Scored, Word2VecEpochReport, Word2VecProgress, WordPairsResult, WordVectorsFormat } from '../index.js';
 import { HELP_FLAG, UsageError, getBool, getNumber, getString } from './args.js';
 import type { FlagSpec, ParsedArgs } from './args.js';
-import { CliError, checkWritable, fmtBytes, fmtDuration, fmtInt, jsonLine, numberFlag } from './io.js';
+import { CliError, checkWritable, fmtBytes, fmtDuration, fmtInt, jsonLine, numberFlag, shellQuote } from './io.js';
 import type { CliIO, Command } from './io.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -313,12 +313,8 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
   if (report) line(`Trained on ${fmtInt(report.words)} words in ${report.seconds < 60 ? `${report.seconds.toFixed(1)} s` : fmtDuration(report.seconds)} (${fmtInt(report.wordsPerSec)} words/s, ${report.workers} thread${report.workers === 1 ? '' : 's'}).`);
   line(`Saved ${out}: ${fmtInt(kv.size)} × ${kv.dim} vectors, ${FORMAT_NAME[format]} (${fmtBytes(size)}).${vocabOut !== undefined ? ` Vocabulary in ${vocabOut}.` : ''}`);
   const probe = vocab.find((w) => /^\p{L}{4,}$/u.test(w)) ?? vocab[0]!;
-  line(`Try:  npx recurrent w2v similar ${quote(out)} ${quote(probe)}`);
+  line(`Try:  npx recurrent w2v similar ${shellQuote(out)} ${shellQuote(probe)}`);
   return 0;
-}
-
-function quote(s: string): string {
-  return /^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,26 +3,17 @@
 // 2000–2006, early-stopped on 2007, tested on 2008-01 … 2010-03. The point is the report: the
 // baselines beside the model and a plain statement when the model does not beat them (it
 // usually does not; monthly prices are close to a random walk). Skipped without the data.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli as run, tempDir } from '../util/cli.js';
 import { SHARED_DATA } from '../util/shared_data.js';
 
 const STOCKS = join(SHARED_DATA, 'vega-stocks', 'stocks.csv');
 const have = existsSync(STOCKS);
 if (!have) console.warn(`[forecaster] skipping the stock example: ${STOCKS} not found (set RECURRENT_DATA)`);
 
-const dir = mkdtempSync(join(tmpdir(), 'recurrent-stocks-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} });
-  return { code, out, err };
-}
+const dir = tempDir('recurrent-stocks-');
 
 /** The README's command for one horizon. */
 function trainArgs(horizon: number, out: string): string[] {

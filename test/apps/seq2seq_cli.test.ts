@@ -1,45 +1,25 @@
 // `recurrent seq2seq train|eval|translate`, run in-process through seq2seqCommand (no build).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seq2seqCommand } from '../../src/cli/seq2seq.js';
-import type { CliIO } from '../../src/cli/io.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { type CliRun, captureIO, jsonLines, stdinOf, tempDir } from '../util/cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'recurrent-s2s-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('recurrent-s2s-cli-');
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
+interface Run extends CliRun {
   error: Error | null;
 }
 
 async function run(argv: string[], stdin?: string): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } };
-  if (stdin !== undefined)
-    io.stdin = Object.assign(
-      (async function* () {
-        yield stdin;
-      })(),
-      { isTTY: false },
-    );
+  const c = captureIO(stdin === undefined ? {} : { stdin: stdinOf(stdin) });
   try {
-    return { code: await seq2seqCommand(argv, io), out, err, error: null };
+    return { code: await seq2seqCommand(argv, c.io), out: c.out(), err: c.err(), error: null };
   } catch (e) {
-    return { code: 1, out, err, error: e as Error };
+    return { code: 1, out: c.out(), err: c.err(), error: e as Error };
   }
 }
-
-const jsonLines = (s: string): Record<string, any>[] =>
-  s
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
 
 // A tiny "G2P" lexicon: letters → phones, words with E also pronounced with EH.
 const PHONES: Record<string, string> = { A: 'AE', B: 'B', C: 'K', D: 'D', E: 'IY', F: 'F' };

@@ -1,20 +1,12 @@
 /** `recurrent speech train|eval|transcribe` end to end on a tiny tone-word data set. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/audio/wav.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { runCli as run, tempDir } from '../util/cli.js';
 
 const SR = 8000;
-
-function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} };
-  return main(argv, io).then((code) => ({ code, out, err }));
-}
 
 /** Folder with `n` utterances of 1–2 tone words ("lo" 500 Hz, "hi" 2000 Hz) and a manifest. */
 function makeSet(dir: string, name: string, n: number, seed: number): string {
@@ -43,8 +35,7 @@ function makeSet(dir: string, name: string, n: number, seed: number): string {
 }
 
 describe('recurrent speech', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'speech-cli-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('speech-cli-');
   const train = makeSet(dir, 'train', 48, 1);
   const test = makeSet(dir, 'test', 12, 2);
   const model = join(dir, 'm.safetensors');

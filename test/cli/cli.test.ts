@@ -1,46 +1,13 @@
 // The CLI is tested in-process through `main(argv, io)`, so no build is needed.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { HINT } from '../../src/cli/demo.js';
 import { Dense, LSTM, Sequential, VERSION, saveModel } from '../../src/index.js';
+import { expectCleanError, jsonLines, runCli, tempDir } from '../util/cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'recurrent-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(argv: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-  });
-  return { code, out, err };
-}
-
-function jsonLines(s: string): Record<string, any>[] {
-  return s
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-}
-
-function expectCleanError(r: Run, pattern: RegExp): void {
-  expect(r.code).toBe(1);
-  expect(r.err).toMatch(pattern);
-  expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
-  expect(r.err.trim().split('\n').length).toBeLessThanOrEqual(2);
-}
+const dir = tempDir('recurrent-cli-');
 
 const TEXT = 'To be, or not to be, that is the question:\nWhether tis nobler in the mind to suffer\n'.repeat(12);
 const textPath = join(dir, 'tiny.txt');
@@ -50,7 +17,7 @@ const modelPath = join(dir, 'tiny.safetensors');
 describe('help and version', () => {
   it('prints the top-level help (also with no arguments)', async () => {
     for (const argv of [['--help'], ['-h'], [], ['help']]) {
-      const r = await run(argv);
+      const r = await runCli(argv);
       expect(r.code).toBe(0);
       expect(r.out).toContain('Usage: recurrent <command>');
       for (const c of ['demo', 'char train', 'char sample', 'char eval', 'info']) expect(r.out).toContain(c);
@@ -58,50 +25,50 @@ describe('help and version', () => {
   });
 
   it('prints per-command help', async () => {
-    const d = await run(['demo', '--help']);
+    const d = await runCli(['demo', '--help']);
     expect(d.code).toBe(0);
     expect(d.out).toContain('Usage: recurrent demo');
     expect(d.out).toContain('--seconds S');
-    const t = await run(['char', 'train', '-h']);
+    const t = await runCli(['char', 'train', '-h']);
     expect(t.out).toContain('--text FILE');
     expect(t.out).toContain('--cell lstm|gru');
-    expect((await run(['help', 'char', 'eval'])).out).toContain('Usage: recurrent char eval');
-    const c = await run(['char', '--help']);
+    expect((await runCli(['help', 'char', 'eval'])).out).toContain('Usage: recurrent char eval');
+    const c = await runCli(['char', '--help']);
     expect(c.code).toBe(0);
     expect(c.out).toContain('recurrent char <train|sample|eval>');
   });
 
   it('prints the version', async () => {
-    const r = await run(['--version']);
+    const r = await runCli(['--version']);
     expect(r).toEqual({ code: 0, out: `${VERSION}\n`, err: '' });
   });
 });
 
 describe('usage errors', () => {
   it('rejects an unknown command, suggesting the near one', async () => {
-    const r = await run(['dmeo']);
+    const r = await runCli(['dmeo']);
     expectCleanError(r, /unknown command 'dmeo' \(did you mean 'demo'\?\); commands: demo, char, classify, .*info/);
     expect(r.err).toContain("Run 'recurrent --help'");
-    expectCleanError(await run(['char', 'fit']), /unknown subcommand 'char fit'/);
-    expectCleanError(await run(['char']), /'char' needs a subcommand: train, sample, eval/);
-    expectCleanError(await run(['--frobnicate']), /unknown flag --frobnicate for 'recurrent'; valid flags: --help, --version/);
+    expectCleanError(await runCli(['char', 'fit']), /unknown subcommand 'char fit'/);
+    expectCleanError(await runCli(['char']), /'char' needs a subcommand: train, sample, eval/);
+    expectCleanError(await runCli(['--frobnicate']), /unknown flag --frobnicate for 'recurrent'; valid flags: --help, --version/);
   });
 
   it('rejects an unknown flag, naming it and listing the valid ones', async () => {
-    const r = await run(['demo', '--second', '5']);
+    const r = await runCli(['demo', '--second', '5']);
     expectCleanError(r, /unknown flag --second for 'recurrent demo' \(did you mean --seconds\?\); valid flags: --seconds, --units, --layers/);
     expect(r.err).toContain("Run 'recurrent demo --help'");
-    expectCleanError(await run(['char', 'train', '--text', textPath, '--out', modelPath, '--bogus']), /unknown flag --bogus for 'recurrent char train'.*--valid-fraction/);
+    expectCleanError(await runCli(['char', 'train', '--text', textPath, '--out', modelPath, '--bogus']), /unknown flag --bogus for 'recurrent char train'.*--valid-fraction/);
   });
 
   it('rejects bad values, missing required flags and stray arguments', async () => {
-    expectCleanError(await run(['demo', '--units', 'lots']), /--units expects a number, got 'lots'/);
-    expectCleanError(await run(['demo', '--seconds', '0']), /--seconds must be > 0, got 0/);
-    expectCleanError(await run(['char', 'train', '--out', modelPath]), /missing --text FILE/);
-    expectCleanError(await run(['char', 'train', '--text', textPath]), /missing --out MODEL.safetensors/);
-    expectCleanError(await run(['char', 'train', textPath]), /unexpected argument '.*tiny.txt'.*did you mean --text/);
-    expectCleanError(await run(['char', 'train', '--text', textPath, '--out', modelPath, '--cell', 'rnn']), /--cell must be one of lstm, gru/);
-    expectCleanError(await run(['char', 'sample', '--model', modelPath, '--temperature', '-1']), /--temperature must be ≥ 0/);
+    expectCleanError(await runCli(['demo', '--units', 'lots']), /--units expects a number, got 'lots'/);
+    expectCleanError(await runCli(['demo', '--seconds', '0']), /--seconds must be > 0, got 0/);
+    expectCleanError(await runCli(['char', 'train', '--out', modelPath]), /missing --text FILE/);
+    expectCleanError(await runCli(['char', 'train', '--text', textPath]), /missing --out MODEL.safetensors/);
+    expectCleanError(await runCli(['char', 'train', textPath]), /unexpected argument '.*tiny.txt'.*did you mean --text/);
+    expectCleanError(await runCli(['char', 'train', '--text', textPath, '--out', modelPath, '--cell', 'rnn']), /--cell must be one of lstm, gru/);
+    expectCleanError(await runCli(['char', 'sample', '--model', modelPath, '--temperature', '-1']), /--temperature must be ≥ 0/);
   });
 });
 
@@ -110,7 +77,7 @@ describe('char train / sample / eval', () => {
 
   it('trains a tiny model within the time budget and saves it', async () => {
     const t0 = performance.now();
-    const r = await run(trainArgs);
+    const r = await runCli(trainArgs);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect((performance.now() - t0) / 1000).toBeLessThan(10);
@@ -123,7 +90,7 @@ describe('char train / sample / eval', () => {
 
   it('prints JSON lines with --json', async () => {
     const out = join(dir, 'json.safetensors');
-    const r = await run(['char', 'train', '--text', textPath, '--out', out, '--epochs', '0.5', '--units', '8', '--layers', '1', '--seq-len', '16', '--batch-size', '4', '--cell', 'gru', '--json']);
+    const r = await runCli(['char', 'train', '--text', textPath, '--out', out, '--epochs', '0.5', '--units', '8', '--layers', '1', '--seq-len', '16', '--batch-size', '4', '--cell', 'gru', '--json']);
     expect(r.code).toBe(0);
     const events = jsonLines(r.out);
     expect(events[0]).toMatchObject({ event: 'start', cell: 'gru', units: 8, seqLen: 16 });
@@ -135,22 +102,22 @@ describe('char train / sample / eval', () => {
   });
 
   it('samples from the saved model: prefix + length characters, reproducible with --seed', async () => {
-    const a = await run(['char', 'sample', '--model', modelPath, '--prefix', 'To be', '--length', '80', '--seed', '7']);
+    const a = await runCli(['char', 'sample', '--model', modelPath, '--prefix', 'To be', '--length', '80', '--seed', '7']);
     expect(a.code).toBe(0);
     expect(a.out.startsWith('To be')).toBe(true);
     expect([...a.out.replace(/\n$/, '')].length).toBeGreaterThanOrEqual(80);
-    const b = await run(['char', 'sample', '--model', modelPath, '--prefix', 'To be', '--length', '80', '--seed', '7']);
+    const b = await runCli(['char', 'sample', '--model', modelPath, '--prefix', 'To be', '--length', '80', '--seed', '7']);
     expect(b.out).toBe(a.out);
-    const g = jsonLines((await run(['char', 'sample', '--model', modelPath, '--length', '30', '--temperature', '0', '--json'])).out)[0]!;
+    const g = jsonLines((await runCli(['char', 'sample', '--model', modelPath, '--length', '30', '--temperature', '0', '--json'])).out)[0]!;
     expect(g).toMatchObject({ event: 'sample', prefix: '', length: 30, temperature: 0 });
     expect([...g.text]).toHaveLength(30);
   });
 
   it('evaluates the saved model in nats/char and bits/char', async () => {
-    const r = await run(['char', 'eval', '--model', modelPath, '--text', textPath]);
+    const r = await runCli(['char', 'eval', '--model', modelPath, '--text', textPath]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\d+\.\d{3} nats\/char, \d+\.\d{3} bits\/char/);
-    const j = jsonLines((await run(['char', 'eval', '--model', modelPath, '--text', textPath, '--json'])).out)[0]!;
+    const j = jsonLines((await runCli(['char', 'eval', '--model', modelPath, '--text', textPath, '--json'])).out)[0]!;
     expect(j.event).toBe('eval');
     expect(j.bitsPerChar).toBeCloseTo(j.natsPerChar / Math.LN2, 10);
     expect(j.seqLen).toBe(16); // the training window, kept in the model file
@@ -160,7 +127,7 @@ describe('char train / sample / eval', () => {
   it('reads gzip-compressed text', async () => {
     const gz = join(dir, 'tiny.txt.gz');
     writeFileSync(gz, gzipSync(TEXT));
-    const r = await run(['char', 'eval', '--model', modelPath, '--text', gz, '--json']);
+    const r = await runCli(['char', 'eval', '--model', modelPath, '--text', gz, '--json']);
     expect(r.code).toBe(0);
     expect(jsonLines(r.out)[0]!.chars).toBeGreaterThan(900);
   });
@@ -169,50 +136,50 @@ describe('char train / sample / eval', () => {
 describe('bad input: one clear message, exit code 1, no stack trace', () => {
   it('missing files', async () => {
     const nope = join(dir, 'nope.txt');
-    expectCleanError(await run(['char', 'train', '--text', nope, '--out', modelPath]), /--text .*nope.txt: no such file/);
-    expectCleanError(await run(['char', 'sample', '--model', join(dir, 'nope.safetensors')]), /--model .*nope.safetensors: no such file/);
-    expectCleanError(await run(['char', 'eval', '--model', modelPath, '--text', nope]), /--text .*nope.txt: no such file/);
-    expectCleanError(await run(['char', 'train', '--text', dir, '--out', modelPath]), /is a directory/);
-    expectCleanError(await run(['char', 'train', '--text', textPath, '--out', join(dir, 'no-such-dir', 'm.safetensors')]), /cannot write there \(the folder .* does not exist\)/);
+    expectCleanError(await runCli(['char', 'train', '--text', nope, '--out', modelPath]), /--text .*nope.txt: no such file/);
+    expectCleanError(await runCli(['char', 'sample', '--model', join(dir, 'nope.safetensors')]), /--model .*nope.safetensors: no such file/);
+    expectCleanError(await runCli(['char', 'eval', '--model', modelPath, '--text', nope]), /--text .*nope.txt: no such file/);
+    expectCleanError(await runCli(['char', 'train', '--text', dir, '--out', modelPath]), /is a directory/);
+    expectCleanError(await runCli(['char', 'train', '--text', textPath, '--out', join(dir, 'no-such-dir', 'm.safetensors')]), /cannot write there \(the folder .* does not exist\)/);
   });
 
   it('empty and too-short text', async () => {
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '');
-    expectCleanError(await run(['char', 'train', '--text', empty, '--out', modelPath]), /empty.txt: the file is empty/);
+    expectCleanError(await runCli(['char', 'train', '--text', empty, '--out', modelPath]), /empty.txt: the file is empty/);
     const blank = join(dir, 'blank.txt');
     writeFileSync(blank, '  \n\n ');
-    expectCleanError(await run(['char', 'eval', '--model', modelPath, '--text', blank]), /the file is empty \(only whitespace\)/);
+    expectCleanError(await runCli(['char', 'eval', '--model', modelPath, '--text', blank]), /the file is empty \(only whitespace\)/);
     const short = join(dir, 'short.txt');
     writeFileSync(short, 'hello there');
-    expectCleanError(await run(['char', 'train', '--text', short, '--out', join(dir, 's.safetensors')]), /only 9 characters to train on.*--seq-len \+ 1 = 65/);
+    expectCleanError(await runCli(['char', 'train', '--text', short, '--out', join(dir, 's.safetensors')]), /only 9 characters to train on.*--seq-len \+ 1 = 65/);
   });
 
   it('a model file that is not a char model', async () => {
     const plain = join(dir, 'plain.safetensors');
     await saveModel(new Sequential([new LSTM({ units: 4, inputShape: [null, 3] }), new Dense({ units: 2 })]), plain);
-    expectCleanError(await run(['char', 'sample', '--model', plain]), /plain.safetensors: a recurrent model, but not a char model/);
+    expectCleanError(await runCli(['char', 'sample', '--model', plain]), /plain.safetensors: a recurrent model, but not a char model/);
     const junk = join(dir, 'junk.safetensors');
     writeFileSync(junk, 'this is not a safetensors file at all');
-    expectCleanError(await run(['char', 'eval', '--model', junk, '--text', textPath]), /junk.safetensors: /);
+    expectCleanError(await runCli(['char', 'eval', '--model', junk, '--text', textPath]), /junk.safetensors: /);
   });
 
   it('characters the model never saw', async () => {
     const other = join(dir, 'other.txt');
     writeFileSync(other, 'Zebras quietly jump! 🦓');
-    expectCleanError(await run(['char', 'eval', '--model', modelPath, '--text', other]), /has \d+ characters the model never saw in training \(.*"🦓"/);
-    expectCleanError(await run(['char', 'sample', '--model', modelPath, '--prefix', 'Zo']), /--prefix has 1 character the model never saw/);
+    expectCleanError(await runCli(['char', 'eval', '--model', modelPath, '--text', other]), /has \d+ characters the model never saw in training \(.*"🦓"/);
+    expectCleanError(await runCli(['char', 'sample', '--model', modelPath, '--prefix', 'Zo']), /--prefix has 1 character the model never saw/);
   });
 
   it('prints the stack trace only with RECURRENT_DEBUG=1', async () => {
     const argv = ['char', 'sample', '--model', join(dir, 'plain.safetensors')];
-    const r = await run(argv, { RECURRENT_DEBUG: '1' });
+    const r = await runCli(argv, { env: { RECURRENT_DEBUG: '1' } });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/\n\s+at /);
   });
 
   it('reports errors as a JSON line too with --json', async () => {
-    const r = await run(['char', 'eval', '--model', join(dir, 'nope.safetensors'), '--text', textPath, '--json']);
+    const r = await runCli(['char', 'eval', '--model', join(dir, 'nope.safetensors'), '--text', textPath, '--json']);
     expect(r.code).toBe(1);
     expect(jsonLines(r.out)[0]).toMatchObject({ event: 'error' });
   });
@@ -220,13 +187,13 @@ describe('bad input: one clear message, exit code 1, no stack trace', () => {
 
 describe('info', () => {
   it('prints version, node, backend, memory and cores', async () => {
-    const r = await run(['info']);
+    const r = await runCli(['info']);
     expect(r.code).toBe(0);
     expect(r.out).toContain(VERSION);
     expect(r.out).toMatch(/backend\s+(ref|wasm)/);
     expect(r.out).toMatch(/memory\s+(shared|not shared)/);
     expect(r.out).toMatch(/cores\s+\d+/);
-    const j = jsonLines((await run(['info', '--json'])).out)[0]!;
+    const j = jsonLines((await runCli(['info', '--json'])).out)[0]!;
     expect(j).toMatchObject({ event: 'info', version: VERSION, node: process.versions.node });
     expect(typeof j.sharedMemory).toBe('boolean');
   });
@@ -235,7 +202,7 @@ describe('info', () => {
 describe('demo', () => {
   it('trains on the shipped Shakespeare within the budget and prints rounds, a sample and the hint', async () => {
     const t0 = performance.now();
-    const r = await run(['demo', '--seconds', '3', '--units', '16']);
+    const r = await runCli(['demo', '--seconds', '3', '--units', '16']);
     const took = (performance.now() - t0) / 1000;
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -249,7 +216,7 @@ describe('demo', () => {
   });
 
   it('prints JSON lines with --json', async () => {
-    const r = await run(['demo', '--seconds', '2', '--units', '8', '--json']);
+    const r = await runCli(['demo', '--seconds', '2', '--units', '8', '--json']);
     expect(r.code).toBe(0);
     const events = jsonLines(r.out);
     expect(events[0]).toMatchObject({ event: 'start', command: 'demo', vocab: 65, units: 8, layers: 1 });

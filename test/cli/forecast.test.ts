@@ -1,40 +1,11 @@
 // `recurrent forecast train|eval|predict`, in-process through `main(argv, io)` on a temp CSV.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { Dense, Sequential, saveModel } from '../../src/index.js';
+import { expectCleanError, jsonLines, runCli, tempDir } from '../util/cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'recurrent-forecast-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {} });
-  return { code, out, err };
-}
-
-function jsonLines(s: string): Record<string, any>[] {
-  return s
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-}
-
-function expectCleanError(r: Run, pattern: RegExp): void {
-  expect(r.code).toBe(1);
-  expect(r.err).toMatch(pattern);
-  expect(r.err).not.toMatch(/\n\s+at /);
-  expect(r.err.trim().split('\n').length).toBeLessThanOrEqual(2);
-}
+const dir = tempDir('recurrent-forecast-cli-');
 
 // Hourly: load = 10 + 3 sin(2πt/24) + noise, temp = a covariate; written with a fixed generator.
 function makeCSV(n: number): string {
@@ -57,20 +28,20 @@ const trainArgs = ['forecast', 'train', '--csv', csv, '--time-column', 'date', '
 
 describe('recurrent forecast', () => {
   it('lists the subcommands in help', async () => {
-    const top = await run(['--help']);
+    const top = await runCli(['--help']);
     for (const c of ['forecast train', 'forecast eval', 'forecast predict']) expect(top.out).toContain(c);
-    const g = await run(['forecast', '--help']);
+    const g = await runCli(['forecast', '--help']);
     expect(g.code).toBe(0);
     expect(g.out).toContain('Usage: recurrent forecast <train|eval|predict>');
     expect(g.out).toContain('--split informer-etth');
-    const t = await run(['forecast', 'train', '--help']);
+    const t = await runCli(['forecast', 'train', '--help']);
     expect(t.out).toContain('--lookback N');
     expect(t.out).toContain('--difference LAGS');
   });
 
   it('trains, reports the baselines and the verdict, and saves the model and a plot', async () => {
     const plot = join(dir, 'train.svg');
-    const r = await run([...trainArgs, '--out', model, '--plot', plot]);
+    const r = await runCli([...trainArgs, '--out', model, '--plot', plot]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('data    load.csv: 360 rows × 2 columns');
@@ -89,17 +60,17 @@ describe('recurrent forecast', () => {
   });
 
   it('evaluates the saved model: the same numbers as training reported, in JSON too', async () => {
-    const r = await run(['forecast', 'eval', '--model', model, '--csv', csv, '--json']);
+    const r = await runCli(['forecast', 'eval', '--model', model, '--csv', csv, '--json']);
     expect(r.code).toBe(0);
     const [e] = jsonLines(r.out);
     expect(e).toMatchObject({ event: 'eval', modelFile: model, part: 'test', scale: 'original', windows: 67, horizon: 6, targets: ['load'], season: 24 });
     expect(e!.model.mse).toBeLessThan(e!.persistence.mse);
     expect(e!.verdict.at(-1)).toMatch(/^Verdict: /);
-    const j = await run([...trainArgs, '--out', join(dir, 'again.safetensors'), '--json']);
+    const j = await runCli([...trainArgs, '--out', join(dir, 'again.safetensors'), '--json']);
     const done = jsonLines(j.out).at(-1)!;
     expect(done.event).toBe('done');
     expect(done.evaluation.model.mse).toBeCloseTo(e!.model.mse, 10); // same seed, same data
-    const text = await run(['forecast', 'eval', '--model', model, '--csv', csv, '--walk-forward']);
+    const text = await runCli(['forecast', 'eval', '--model', model, '--csv', csv, '--walk-forward']);
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/Test part \(walk-forward, 12 folds, step 6\), rows 288–359/);
     expect(text.out).toContain('persistence');
@@ -107,7 +78,7 @@ describe('recurrent forecast', () => {
 
   it('predicts the next horizon beside the baselines, and plots it', async () => {
     const plot = join(dir, 'next.svg');
-    const r = await run(['forecast', 'predict', '--model', model, '--csv', csv, '--json', '--plot', plot]);
+    const r = await runCli(['forecast', 'predict', '--model', model, '--csv', csv, '--json', '--plot', plot]);
     expect(r.code).toBe(0);
     const [p] = jsonLines(r.out);
     expect(p).toMatchObject({ event: 'forecast', modelFile: model, origin: '2021-01-15 23:00:00', targets: ['load'], season: 24 });
@@ -116,14 +87,14 @@ describe('recurrent forecast', () => {
     expect(p!.baselines.load.persistence).toHaveLength(6);
     expect(p!.testVerdict.at(-1)).toMatch(/^Verdict: /);
     expect(readFileSync(plot, 'utf8')).toContain('forecast origin');
-    const text = await run(['forecast', 'predict', '--model', model, '--csv', csv]);
+    const text = await runCli(['forecast', 'predict', '--model', model, '--csv', csv]);
     expect(text.out).toContain('Forecast from 2021-01-15 23:00:00');
     expect(text.out).toMatch(/2021-01-16 05:00:00\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
     expect(text.out).toContain('On its test part when trained:');
   });
 
   it('supports log/differencing, seq2seq, calendar features and dates as the split', async () => {
-    const r = await run([
+    const r = await runCli([
       'forecast', 'train', '--csv', csv, '--target', 'load', '--lookback', '12', '--horizon', '3', '--units', '8', '--epochs', '2',
       '--head', 'seq2seq', '--attention', '--calendar', '--log', '--difference', '24', '--split', '2021-01-10,2021-01-13', '--out', join(dir, 's2s.safetensors'),
     ]);
@@ -136,22 +107,22 @@ describe('recurrent forecast', () => {
   });
 
   it('fails with one clear line on bad input', async () => {
-    expectCleanError(await run(['forecast', 'train', '--csv', csv, '--target', 'power', '--out', join(dir, 'x.safetensors')]), /--csv .*load\.csv: column "power" is not in the header; columns are: date, load, temp, site/);
+    expectCleanError(await runCli(['forecast', 'train', '--csv', csv, '--target', 'power', '--out', join(dir, 'x.safetensors')]), /--csv .*load\.csv: column "power" is not in the header; columns are: date, load, temp, site/);
     expectCleanError(
-      await run(['forecast', 'train', '--csv', shortCsv, '--target', 'load', '--lookback', '24', '--horizon', '6', '--out', join(dir, 'x.safetensors')]),
+      await runCli(['forecast', 'train', '--csv', shortCsv, '--target', 'load', '--lookback', '24', '--horizon', '6', '--out', join(dir, 'x.safetensors')]),
       /forecast train: the training part \(rows 0–20\) is too short for lookback 24 \+ horizon 6: 21 rows of history up to its end, a window needs 30; use a smaller/,
     );
-    expectCleanError(await run(['forecast', 'train', '--csv', join(dir, 'nope.csv'), '--target', 'load', '--out', join(dir, 'x.safetensors')]), /--csv .*nope\.csv: no such file/);
-    expectCleanError(await run(['forecast', 'train', '--csv', csv, '--out', join(dir, 'x.safetensors')]), /missing --target COL \(or --multivariate/);
-    expectCleanError(await run(['forecast', 'train', '--csv', csv, '--target', 'load', '--split', '0.5,0.2,0.2', '--out', join(dir, 'x.safetensors')]), /--split fractions must sum to 1/);
-    expectCleanError(await run(['forecast', 'train', '--csv', csv, '--target', 'load', '--difference', '0', '--out', join(dir, 'x.safetensors')]), /--difference expects lags ≥ 1/);
-    expectCleanError(await run(['forecast', 'predict', '--model', model, '--csv', shortCsv.replace('short', 'none')]), /--csv .*none\.csv: no such file/);
-    expectCleanError(await run(['forecast', 'predict', '--model', model, '--csv', csv, '--plot-target', 'temp', '--plot', join(dir, 'p.svg')]), /--plot-target temp: not a target of this model; targets are: load/);
+    expectCleanError(await runCli(['forecast', 'train', '--csv', join(dir, 'nope.csv'), '--target', 'load', '--out', join(dir, 'x.safetensors')]), /--csv .*nope\.csv: no such file/);
+    expectCleanError(await runCli(['forecast', 'train', '--csv', csv, '--out', join(dir, 'x.safetensors')]), /missing --target COL \(or --multivariate/);
+    expectCleanError(await runCli(['forecast', 'train', '--csv', csv, '--target', 'load', '--split', '0.5,0.2,0.2', '--out', join(dir, 'x.safetensors')]), /--split fractions must sum to 1/);
+    expectCleanError(await runCli(['forecast', 'train', '--csv', csv, '--target', 'load', '--difference', '0', '--out', join(dir, 'x.safetensors')]), /--difference expects lags ≥ 1/);
+    expectCleanError(await runCli(['forecast', 'predict', '--model', model, '--csv', shortCsv.replace('short', 'none')]), /--csv .*none\.csv: no such file/);
+    expectCleanError(await runCli(['forecast', 'predict', '--model', model, '--csv', csv, '--plot-target', 'temp', '--plot', join(dir, 'p.svg')]), /--plot-target temp: not a target of this model; targets are: load/);
     const plain = join(dir, 'plain.safetensors');
     await saveModel(new Sequential([new Dense({ units: 1, inputShape: [2] })]), plain);
-    expectCleanError(await run(['forecast', 'eval', '--model', plain, '--csv', csv]), /not a forecaster model/);
+    expectCleanError(await runCli(['forecast', 'eval', '--model', plain, '--csv', csv]), /not a forecaster model/);
     const tiny = join(dir, 'tiny.csv');
     writeFileSync(tiny, makeCSV(20));
-    expectCleanError(await run(['forecast', 'predict', '--model', model, '--csv', tiny]), /forecast predict: the series is too short to forecast from: it has 20 rows; lookback 24 are needed/);
+    expectCleanError(await runCli(['forecast', 'predict', '--model', model, '--csv', tiny]), /forecast predict: the series is too short to forecast from: it has 20 rows; lookback 24 are needed/);
   });
 });
