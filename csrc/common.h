@@ -6,9 +6,12 @@
  * tools/build/wasm.sh): no static data, no global variables, no C stack in linear memory (no
  * address-taken locals, no local arrays that survive optimisation). Pointers are byte addresses in
  * the imported memory; address 0 is never a tensor (the heap reserves it), so 0 means "null".
+ * Indexing a vector with a run-time index (v[l] in a loop that is not unrolled) also goes through
+ * the stack: write the lanes out.
  *
- * Written with clang/GCC vector extensions rather than wasm intrinsics (except the relaxed-SIMD
- * FMA), so the same source can later be compiled for the host.
+ * Written with clang/GCC vector extensions rather than wasm intrinsics, so the same source can be
+ * compiled for the host; the few wasm builtins (relaxed-SIMD FMA, pmin/pmax, optim.c's float ↔
+ * double conversions) sit behind RELAXED_SIMD / __wasm__ with generic fallbacks.
  */
 #ifndef RECURRENT_COMMON_H
 #define RECURRENT_COMMON_H
@@ -54,6 +57,38 @@ INLINE void storen(float *p, v4f v, int n) {
 
 /* Lane-wise select: m ? a : b (m from a vector comparison: all ones or all zeros per lane). */
 INLINE v4f select4(v4i m, v4f a, v4f b) { return (v4f)((m & (v4i)a) | (~m & (v4i)b)); }
+
+/*
+ * pmin(a, b) = b < a ? b : a and pmax(a, b) = a < b ? b : a, lane-wise (NaN in b is ignored, NaN
+ * in a kept). wasm's f32x4.pmin/pmax are one minps/maxps on x86; clang turns the equivalent
+ * select into the NaN-propagating f32x4.min/max, which V8 lowers to nine instructions.
+ */
+#ifdef __wasm__
+INLINE v4f pmin4(v4f a, v4f b) { return __builtin_wasm_pmin_f32x4(a, b); }
+INLINE v4f pmax4(v4f a, v4f b) { return __builtin_wasm_pmax_f32x4(a, b); }
+#else
+INLINE v4f pmin4(v4f a, v4f b) { return select4(b < a, b, a); }
+INLINE v4f pmax4(v4f a, v4f b) { return select4(a < b, b, a); }
+#endif
+
+/*
+ * FOR4(j, k, n, { body }): runs body for j = 0, 4, 8, … < n with k = min(4, n − j) lanes: full
+ * vectors in a loop where k is the constant 4 (so loadn/storen are plain vector loads and stores),
+ * then the tail, if any, once. The body is compiled twice.
+ */
+#define FOR4(j, k, n, ...)                 \
+  do {                                     \
+    const int n_ = (n);                    \
+    int j = 0;                             \
+    for (; j + 4 <= n_; j += 4) {          \
+      const int k = 4;                     \
+      __VA_ARGS__                          \
+    }                                      \
+    if (j < n_) {                          \
+      const int k = n_ - j;                \
+      __VA_ARGS__                          \
+    }                                      \
+  } while (0)
 
 /*
  * MADD(a, b, c) = a·b + c. The relaxed-SIMD build (second module, chosen at run time) uses

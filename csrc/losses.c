@@ -31,7 +31,7 @@ void softmax_xent_rows(int N, int C, const float *z, float *probs, const float *
       v4f m4 = load4(zr);
       for (c = 4; c + 4 <= C; c += 4) {
         const v4f v = load4(zr + c);
-        m4 = select4(v > m4, v, m4);
+        m4 = pmax4(m4, v);
       }
       mx = m4[0];
       mx = m4[1] > mx ? m4[1] : mx;

@@ -37,9 +37,15 @@ static u32 panel_floats(int cell, int H) {
   return packed_b_floats(H, H);
 }
 
-/* Bytes of `ws` the kernels of `cell` (0 rnn, 1 lstm, 2 gru) need for hidden size H. */
+/* Floats of the summed biases b_ih + b_hh (G·H, rounded up to a vector). */
+INLINE u32 bias_floats(int cell, int H) { return (u32)((cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1) * H + 3) / 4 * 4; }
+
+/*
+ * Bytes of `ws` the kernels of `cell` (0 rnn, 1 lstm, 2 gru) need for hidden size H: the GEMM's
+ * working space, then the packed weights, then (forward) the summed biases.
+ */
 EXPORT("recurrent_work_bytes") u32 recurrent_work_bytes(int cell, int H) {
-  return umax(sgemm_scratch_bytes(), (u32)(GEMM_PACKED_WORK_FLOATS + panel_floats(cell, H)) * 4u);
+  return umax(sgemm_scratch_bytes(), (u32)(GEMM_PACKED_WORK_FLOATS + panel_floats(cell, H) + bias_floats(cell, H)) * 4u);
 }
 
 /* ---- helpers over rows of n floats ---------------------------------------------------------- */
@@ -69,37 +75,23 @@ static void mul_or_copy(float *d, const float *m, const float *s, int n) {
     copy_or_zero(d, s, n);
     return;
   }
-  for (int j = 0; j < n; j += 4) {
-    const int k = imin(4, n - j);
+  FOR4(j, k, n, {
     storen(d + j, loadn(m + j, k) * loadn(s + j, k), k);
-  }
+  });
 }
 
 /* d = m ⊙ s (m null: d = s), or d += m ⊙ s when acc. */
 static void mul_acc(float *d, const float *m, const float *s, int n, int acc) {
-  for (int j = 0; j < n; j += 4) {
-    const int k = imin(4, n - j);
+  FOR4(j, k, n, {
     v4f v = m == 0 ? loadn(s + j, k) : loadn(m + j, k) * loadn(s + j, k);
     if (acc) v = loadn(d + j, k) + v;
     storen(d + j, v, k);
-  }
+  });
 }
 
-/*
- * Adds b1[j] + b2[j] (each null = 0) to columns [0, n) of R rows of a (row stride lda), and b1[j]
- * alone to columns [n, n1).
- */
-static void add_bias(int R, int n, int n1, float *a, int lda, const float *b1, const float *b2) {
-  if (b1 == 0 && b2 == 0) return;
-  for (int r = 0; r < R; r++) {
-    float *row = a + r * lda;
-    for (int j = 0; j < n1; j += 4) {
-      const int k = imin(4, n1 - j);
-      v4f b = b1 == 0 ? splat4(0.0f) : loadn(b1 + j, k);
-      if (b2 != 0 && j < n) b = b + loadn(b2 + j, imin(k, n - j));
-      storen(row + j, loadn(row + j, k) + b, k);
-    }
-  }
+/* bsum[j] = b1[j] + b2[j] for j < n, b1[j] for n ≤ j < n1 (null = 0): the biases the forward adds. */
+static void bias_sum(int n, int n1, const float *b1, const float *b2, float *bsum) {
+  for (int j = 0; j < n1; j++) bsum[j] = (b1 == 0 ? 0.0f : b1[j]) + (b2 == 0 || j >= n ? 0.0f : b2[j]);
 }
 
 /*
@@ -145,10 +137,11 @@ void rnn_forward(int B, int T, int I, int H, int relu, const float *x, const flo
   const int BTH = B * T * H;
   float *hc = cache, *hm = cache + BTH;
   sgemm(0, 1, B * T, H, I, 1.0f, x, I, wih, I, 0.0f, hc, H, ws);
-  add_bias(B * T, H, H, hc, H, bih, bhh);
   copy_or_zero(hT, h0, B * H);
   float *bp = ws + GEMM_PACKED_WORK_FLOATS;
+  float *bsum = bp + panel_floats(CELL_RNN, H);
   pack_b_all(1, H, H, whh, H, bp);
+  bias_sum(H, H, bih, bhh, bsum);
   for (int s = 0; s < T; s++) {
     const int t = reverse ? T - 1 - s : s;
     for (int b = 0; b < B; b++) mul_or_copy(hm + (b * T + t) * H, hmask == 0 ? 0 : hmask + b * H, hT + b * H, H);
@@ -160,14 +153,13 @@ void rnn_forward(int B, int T, int I, int H, int relu, const float *x, const flo
         fill_zero(yr, H);
         continue;
       }
-      for (int j = 0; j < H; j += 4) {
-        const int k = imin(4, H - j);
-        const v4f v = loadn(a + j, k);
-        const v4f h = relu ? select4(v < splat4(0.0f), splat4(0.0f), v) : vtanh(v);
+      FOR4(j, k, H, {
+        const v4f v = loadn(a + j, k) + loadn(bsum + j, k);
+        const v4f h = relu ? pmax4(v, splat4(0.0f)) : vtanh(v);
         storen(a + j, h, k);
         storen(yr + j, h, k);
         storen(hs + j, h, k);
-      }
+      });
     }
   }
 }
@@ -191,14 +183,13 @@ void rnn_backward(int B, int T, int I, int H, int relu, const float *x, const fl
         fill_zero(da + row, H);
         continue;
       }
-      for (int j = 0; j < H; j += 4) {
-        const int k = imin(4, H - j);
+      FOR4(j, k, H, {
         v4f dh = loadn(dhNext + b * H + j, k);
         if (dy != 0) dh = loadn(dy + row + j, k) + dh;
         const v4f h = loadn(hc + row + j, k);
         const v4f d = relu ? select4(h > splat4(0.0f), dh, splat4(0.0f)) : dh * (splat4(1.0f) - h * h);
         storen(da + row + j, d, k);
-      }
+      });
     }
     gemm_packed(B, H, H, da + t * H, T * H, bp, 0.0f, dhm, H, ws);
     for (int b = 0; b < B; b++) {
@@ -223,11 +214,12 @@ void lstm_forward(int B, int T, int I, int H, const float *x, const float *wih, 
   const int BTH = B * T * H;
   float *gates = cache, *hm = cache + 4 * BTH, *cp = cache + 5 * BTH;
   sgemm(0, 1, B * T, G, I, 1.0f, x, I, wih, I, 0.0f, gates, G, ws);
-  add_bias(B * T, G, G, gates, G, bih, bhh);
   copy_or_zero(hT, h0, B * H);
   copy_or_zero(cT, c0, B * H);
   float *bp = ws + GEMM_PACKED_WORK_FLOATS;
+  float *bsum = bp + panel_floats(CELL_LSTM, H);
   pack_b_all(1, H, G, whh, H, bp);
+  bias_sum(G, G, bih, bhh, bsum);
   for (int s = 0; s < T; s++) {
     const int t = reverse ? T - 1 - s : s;
     for (int b = 0; b < B; b++) {
@@ -244,12 +236,11 @@ void lstm_forward(int B, int T, int I, int H, const float *x, const float *wih, 
         continue;
       }
       float *cs = cT + b * H, *hs = hT + b * H;
-      for (int j = 0; j < H; j += 4) {
-        const int k = imin(4, H - j);
-        const v4f i = vsigmoid(loadn(g + j, k));
-        const v4f f = vsigmoid(loadn(g + H + j, k));
-        const v4f gg = vtanh(loadn(g + 2 * H + j, k));
-        const v4f o = vsigmoid(loadn(g + 3 * H + j, k));
+      FOR4(j, k, H, {
+        const v4f i = vsigmoid(loadn(g + j, k) + loadn(bsum + j, k));
+        const v4f f = vsigmoid(loadn(g + H + j, k) + loadn(bsum + H + j, k));
+        const v4f gg = vtanh(loadn(g + 2 * H + j, k) + loadn(bsum + 2 * H + j, k));
+        const v4f o = vsigmoid(loadn(g + 3 * H + j, k) + loadn(bsum + 3 * H + j, k));
         storen(g + j, i, k);
         storen(g + H + j, f, k);
         storen(g + 2 * H + j, gg, k);
@@ -259,7 +250,7 @@ void lstm_forward(int B, int T, int I, int H, const float *x, const float *wih, 
         storen(cs + j, c, k);
         storen(hs + j, h, k);
         storen(yr + j, h, k);
-      }
+      });
     }
   }
 }
@@ -288,8 +279,7 @@ void lstm_backward(int B, int T, int I, int H, const float *x, const float *wih,
       }
       const float *g = gates + (b * T + t) * G;
       float *dhn = dhNext + b * H, *dcn = dcNext + b * H;
-      for (int j = 0; j < H; j += 4) {
-        const int k = imin(4, H - j);
+      FOR4(j, k, H, {
         const v4f one = splat4(1.0f);
         const v4f i = loadn(g + j, k), f = loadn(g + H + j, k), gg = loadn(g + 2 * H + j, k);
         const v4f o = loadn(g + 3 * H + j, k);
@@ -303,7 +293,7 @@ void lstm_backward(int B, int T, int I, int H, const float *x, const float *wih,
         storen(d + 2 * H + j, dc * i * (one - gg * gg), k);
         storen(d + 3 * H + j, dh * tc * o * (one - o), k);
         storen(dcn + j, dc * f, k);
-      }
+      });
     }
     gemm_packed(B, H, G, dA + t * G, T * G, bp, 0.0f, dhm, H, ws);
     for (int b = 0; b < B; b++) {
@@ -329,13 +319,14 @@ void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, con
   const int BTH = B * T * H;
   float *gates = cache, *hm = cache + 3 * BTH, *hp = cache + 4 * BTH, *hn = cache + 5 * BTH;
   sgemm(0, 1, B * T, G, I, 1.0f, x, I, wih, I, 0.0f, gates, G, ws);
-  /* b_hr, b_hz always join the input side; b_hn too unless it sits inside r (resetAfter). */
-  add_bias(B * T, resetAfter ? 2 * H : G, G, gates, G, bih, bhh);
   copy_or_zero(hT, h0, B * H);
   float *bpRZ = ws + GEMM_PACKED_WORK_FLOATS;
   float *bpN = bpRZ + packed_b_floats(H, 2 * H);
+  float *bsum = bpRZ + panel_floats(CELL_GRU, H);
   pack_b_all(1, H, 2 * H, whh, H, bpRZ);
   pack_b_all(1, H, H, whh + 2 * H * H, H, bpN);
+  /* b_hr, b_hz always join the input side; b_hn too unless it sits inside r (resetAfter). */
+  bias_sum(resetAfter ? 2 * H : G, G, bih, bhh, bsum);
   const float *bhn = bhh == 0 ? 0 : bhh + 2 * H;
   for (int s = 0; s < T; s++) {
     const int t = reverse ? T - 1 - s : s;
@@ -352,13 +343,12 @@ void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, con
       for (int b = 0; b < B; b++) {
         const int row = (b * T + t) * H;
         float *g = gates + (b * T + t) * G;
-        for (int j = 0; j < H; j += 4) {
-          const int k = imin(4, H - j);
-          const v4f r = vsigmoid(loadn(g + j, k));
+        FOR4(j, k, H, {
+          const v4f r = vsigmoid(loadn(g + j, k) + loadn(bsum + j, k));
           storen(g + j, r, k);
-          storen(g + H + j, vsigmoid(loadn(g + H + j, k)), k);
+          storen(g + H + j, vsigmoid(loadn(g + H + j, k) + loadn(bsum + H + j, k)), k);
           storen(hn + row + j, r * loadn(hm + row + j, k), k);
-        }
+        });
       }
       gemm_packed(B, H, H, hn + t * H, T * H, bpN, 1.0f, gates + t * G + 2 * H, T * G, ws);
     }
@@ -372,12 +362,11 @@ void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, con
         continue;
       }
       float *hs = hT + b * H;
-      for (int j = 0; j < H; j += 4) {
-        const int k = imin(4, H - j);
-        v4f r, z, an = loadn(g + 2 * H + j, k);
+      FOR4(j, k, H, {
+        v4f r, z, an = loadn(g + 2 * H + j, k) + loadn(bsum + 2 * H + j, k);
         if (resetAfter) {
-          r = vsigmoid(loadn(g + j, k));
-          z = vsigmoid(loadn(g + H + j, k));
+          r = vsigmoid(loadn(g + j, k) + loadn(bsum + j, k));
+          z = vsigmoid(loadn(g + H + j, k) + loadn(bsum + H + j, k));
           storen(g + j, r, k);
           storen(g + H + j, z, k);
           v4f hnv = loadn(hn + row + j, k);
@@ -392,7 +381,7 @@ void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, con
         const v4f h = (splat4(1.0f) - z) * n + z * loadn(hs + j, k);
         storen(hs + j, h, k);
         storen(yr + j, h, k);
-      }
+      });
     }
   }
 }
@@ -423,8 +412,7 @@ void gru_backward(int B, int T, int I, int H, int resetAfter, const float *x, co
       }
       const float *g = gates + (b * T + t) * G;
       float *dhn = dhNext + b * H;
-      for (int j = 0; j < H; j += 4) {
-        const int k = imin(4, H - j);
+      FOR4(j, k, H, {
         const v4f one = splat4(1.0f);
         const v4f r = loadn(g + j, k), z = loadn(g + H + j, k), n = loadn(g + 2 * H + j, k);
         v4f dh = loadn(dhn + j, k);
@@ -439,7 +427,7 @@ void gru_backward(int B, int T, int I, int H, int resetAfter, const float *x, co
           storen(dAh + row + j, dAn, k);
         }
         storen(dhn + j, dh * z, k);
-      }
+      });
     }
     gemm_packed(B, H, H, dAh + t * H, T * H, bpN, 0.0f, dhm, H, ws);
     if (!resetAfter) {
@@ -448,13 +436,12 @@ void gru_backward(int B, int T, int I, int H, int resetAfter, const float *x, co
         const int row = (b * T + t) * H;
         const float *g = gates + (b * T + t) * G;
         float *d = dA + (b * T + t) * G;
-        for (int j = 0; j < H; j += 4) {
-          const int k = imin(4, H - j);
+        FOR4(j, k, H, {
           const v4f r = loadn(g + j, k);
           const v4f drh = loadn(dhm + b * H + j, k);
           storen(d + j, drh * loadn(hm + row + j, k) * r * (splat4(1.0f) - r), k);
           storen(dhm + b * H + j, drh * r, k);
-        }
+        });
       }
     }
     gemm_packed(B, H, 2 * H, dA + t * G, T * G, bpRZ, 1.0f, dhm, H, ws);

@@ -1,7 +1,8 @@
 /**
- * Embedding gather / scatter-add on the active backend (see gemm.ts): wasm (csrc/embedding.c,
- * bit-identical) when it is active and the float arrays are Float32Arrays on the heap, else the
- * reference ref/embedding.ts (the specification).
+ * Embedding gather / scatter-add, dispatched (see gemm.ts): the wasm kernels (csrc/embedding.c,
+ * bit-identical) when the backend is not `ref` and the float arrays are Float32Arrays on the heap;
+ * otherwise the reference ref/embedding.ts (the specification). The native backend has no kernels
+ * of its own for these yet, so it runs the wasm ones (in place, on the same heap).
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
@@ -18,12 +19,12 @@ export type { EmbeddingBackwardArgs, EmbeddingForwardArgs } from './ref/embeddin
 
 /** y[n, :] = table[ids[n], :] (ref/embedding.ts `embeddingForward`). */
 export function embeddingForward<A extends FloatArray>(args: EmbeddingForwardArgs<A>): void {
-  if (getBackend() === 'wasm' && tryWasmEmbeddingForward(args)) return;
+  if (getBackend() !== 'ref' && tryWasmEmbeddingForward(args)) return;
   refForward(args);
 }
 
 /** dtable[ids[n], :] += dy[n, :] except the padding row (ref/embedding.ts `embeddingBackward`). */
 export function embeddingBackward<A extends FloatArray>(args: EmbeddingBackwardArgs<A>): void {
-  if (getBackend() === 'wasm' && tryWasmEmbeddingBackward(args)) return;
+  if (getBackend() !== 'ref' && tryWasmEmbeddingBackward(args)) return;
   refBackward(args);
 }

@@ -1,8 +1,9 @@
 /**
- * The GRU sequence kernels on the active backend (see gemm.ts): wasm (csrc/recurrent.c) when it
- * is active and every float array is a Float32Array on the heap, else the reference
- * (ref/gru.ts, the specification: equations, shapes, cache layout). Both backends use the same
- * cache and work layouts, so a forward on one and the backward on the other agree.
+ * The GRU sequence kernels, dispatched (see gemm.ts): the wasm kernels (csrc/recurrent.c) when
+ * the backend is not `ref` and every float array is a Float32Array on the heap; otherwise the
+ * reference ref/gru.ts (the specification: equations, shapes, cache layout). Both use the same
+ * cache and work layouts, so a forward on one and the backward on the other agree. The native
+ * backend has no fused kernels of its own yet, so it runs the wasm ones (in place, on the same heap).
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
@@ -15,12 +16,12 @@ export type { GruBackwardArgs, GruForwardArgs } from './ref/gru.js';
 
 /** Runs the GRU over the whole sequence (ref/gru.ts `gruForward`). */
 export function gruForward<A extends FloatArray>(a: GruForwardArgs<A>): void {
-  if (getBackend() === 'wasm' && tryWasmGruForward(a)) return;
+  if (getBackend() !== 'ref' && tryWasmGruForward(a)) return;
   refForward(a);
 }
 
 /** BPTT through gruForward's sequence (ref/gru.ts `gruBackward`). */
 export function gruBackward<A extends FloatArray>(a: GruBackwardArgs<A>): void {
-  if (getBackend() === 'wasm' && tryWasmGruBackward(a)) return;
+  if (getBackend() !== 'ref' && tryWasmGruBackward(a)) return;
   refBackward(a);
 }

@@ -1,7 +1,8 @@
 /**
- * Loss kernels on the active backend (see gemm.ts). Softmax cross-entropy runs in wasm
- * (csrc/losses.c) when it is active and the float arrays are Float32Arrays on the heap, else in
- * the reference ref/losses.ts (the specification); the elementwise losses are the reference's.
+ * Loss kernels, dispatched (see gemm.ts). Softmax cross-entropy runs in wasm (csrc/losses.c) when
+ * the backend is not `ref` and the float arrays are Float32Arrays on the heap, otherwise in the
+ * reference ref/losses.ts (the specification); the elementwise losses are the reference's. The
+ * native backend has no kernels of its own for these yet, so it runs the wasm ones.
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
@@ -32,7 +33,7 @@ export type * from './ref/losses.js';
 
 /** Softmax + cross-entropy over the rows of logits (ref/losses.ts `softmaxCrossEntropyForward`). */
 export function softmaxCrossEntropyForward<A extends FloatArray>(args: SoftmaxCrossEntropyForwardArgs<A>): SoftmaxCrossEntropyResult {
-  if (getBackend() === 'wasm') {
+  if (getBackend() !== 'ref') {
     const r = tryWasmSoftmaxCrossEntropyForward(args);
     if (r !== null) return r;
   }
@@ -41,6 +42,6 @@ export function softmaxCrossEntropyForward<A extends FloatArray>(args: SoftmaxCr
 
 /** dlogits for softmaxCrossEntropyForward's loss (ref/losses.ts `softmaxCrossEntropyBackward`). */
 export function softmaxCrossEntropyBackward<A extends FloatArray>(args: SoftmaxCrossEntropyBackwardArgs<A>): void {
-  if (getBackend() === 'wasm' && tryWasmSoftmaxCrossEntropyBackward(args)) return;
+  if (getBackend() !== 'ref' && tryWasmSoftmaxCrossEntropyBackward(args)) return;
   refBackward(args);
 }

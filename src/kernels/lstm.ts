@@ -1,8 +1,9 @@
 /**
- * The LSTM sequence kernels on the active backend (see gemm.ts): wasm (csrc/recurrent.c) when it
- * is active and every float array is a Float32Array on the heap, else the reference
- * (ref/lstm.ts, the specification: equations, shapes, cache layout). Both backends use the same
- * cache and work layouts, so a forward on one and the backward on the other agree.
+ * The LSTM sequence kernels, dispatched (see gemm.ts): the wasm kernels (csrc/recurrent.c) when
+ * the backend is not `ref` and every float array is a Float32Array on the heap; otherwise the
+ * reference ref/lstm.ts (the specification: equations, shapes, cache layout). Both use the same
+ * cache and work layouts, so a forward on one and the backward on the other agree. The native
+ * backend has no fused kernels of its own yet, so it runs the wasm ones (in place, on the same heap).
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
@@ -15,12 +16,12 @@ export type { LstmBackwardArgs, LstmForwardArgs } from './ref/lstm.js';
 
 /** Runs the LSTM over the whole sequence (ref/lstm.ts `lstmForward`). */
 export function lstmForward<A extends FloatArray>(a: LstmForwardArgs<A>): void {
-  if (getBackend() === 'wasm' && tryWasmLstmForward(a)) return;
+  if (getBackend() !== 'ref' && tryWasmLstmForward(a)) return;
   refForward(a);
 }
 
 /** BPTT through lstmForward's sequence (ref/lstm.ts `lstmBackward`). */
 export function lstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>): void {
-  if (getBackend() === 'wasm' && tryWasmLstmBackward(a)) return;
+  if (getBackend() !== 'ref' && tryWasmLstmBackward(a)) return;
   refBackward(a);
 }

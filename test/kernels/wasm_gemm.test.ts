@@ -385,7 +385,7 @@ describe('GEMM backend selection', () => {
     expect(getBackend()).toBe('ref');
     expect(setBackend('wasm')).toBe('wasm');
     expect(setBackend('auto')).toBe('wasm');
-    expect(() => setBackend('gpu' as never)).toThrow(/ref, wasm, auto/);
+    expect(() => setBackend('gpu' as never)).toThrow(/ref, wasm, native, auto/);
     expect(getBackend()).toBe('wasm');
   });
 
@@ -406,7 +406,7 @@ describe('GEMM backend selection', () => {
       process.env.RECURRENT_BACKEND = 'fast';
       vi.resetModules();
       const mod = await import('../../src/kernels/gemm.js');
-      expect(() => mod.getBackend()).toThrow(/RECURRENT_BACKEND must be one of ref, wasm, auto, not 'fast'/);
+      expect(() => mod.getBackend()).toThrow(/RECURRENT_BACKEND must be one of ref, wasm, native, auto, not 'fast'/);
     } finally {
       if (saved === undefined) delete process.env.RECURRENT_BACKEND;
       else process.env.RECURRENT_BACKEND = saved;

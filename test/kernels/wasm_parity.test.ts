@@ -290,7 +290,7 @@ function backward(kind: Kind, c: RCase, p: Problem, cache: Float32Array, d: OutG
 }
 
 // Float32 tolerance: a few ulp per operation through the recurrence and the GEMM sums.
-const TOL = 2e-5;
+const TOL = 1e-5;
 let worst = 0;
 
 function checkCase(kind: Kind, c: RCase, seed: number): void {
@@ -630,7 +630,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
 
   // ---- the sigmoid / tanh approximations -----------------------------------------------------
 
-  it('sigmoid and tanh are within 2e-7 relative error (documented 2.5 ulp) of the exact values', () => {
+  it('sigmoid and tanh are within 2e-7 and 4e-7 relative error (3 and 6 ulp, see csrc/vmath.h) of the exact values', () => {
     const k = wasmKernels()!;
     const n = 1 << 18;
     const x = heapF32(n);
@@ -641,22 +641,23 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
       x[i] = (rng.int(2) === 0 ? -1 : 1) * mag;
     }
     const y = heapF32(n);
-    for (const [name, fn, exact] of [
-      ['tanh', k.tanh_f32, Math.tanh],
-      ['sigmoid', k.sigmoid_f32, (v: number) => 1 / (1 + Math.exp(-v))],
+    for (const [name, fn, exact, bound] of [
+      ['tanh', k.tanh_f32, Math.tanh, 4e-7],
+      ['sigmoid', k.sigmoid_f32, (v: number) => 1 / (1 + Math.exp(-v)), 2e-7],
     ] as const) {
       fn(n, x.byteOffset, y.byteOffset);
+      // Relative error, plus half a denormal step for results below FLT_MIN (σ(x) for x < −87.3).
       let worstRel = 0;
       let at = 0;
       for (let i = 0; i < n; i++) {
         const want = exact(x[i]!);
-        const rel = Math.abs(y[i]! - want) / Math.abs(want);
+        const rel = Math.max(0, Math.abs(y[i]! - want) - 2 ** -150) / Math.abs(want);
         if (!(rel <= worstRel)) {
           worstRel = rel;
           at = x[i]!;
         }
       }
-      expect(worstRel, `${name}: worst at x = ${at}`).toBeLessThan(2e-7);
+      expect(worstRel, `${name}: worst at x = ${at}`).toBeLessThan(bound);
     }
     // Special values and limits.
     const s = heapF32(6);
@@ -667,10 +668,10 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
     k.sigmoid_f32(6, s.byteOffset, o.byteOffset);
     expect(Number.isNaN(o[0])).toBe(true);
     expect(o[1]).toBe(1);
-    expect(o[2]!).toBeLessThan(1e-38);
+    expect(o[2]).toBe(0);
     expect(o[3]).toBe(0.5);
     expect(o[4]).toBe(1);
-    expect(o[5]!).toBeLessThan(1e-38);
+    expect(o[5]).toBe(0);
   });
 });
 

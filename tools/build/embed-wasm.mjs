@@ -25,7 +25,13 @@ function load(path) {
     process.exit(1);
   }
   const exported = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
-  for (const name of ['sgemm', 'sgemm_scratch_bytes']) {
+  // Every export src/kernels/wasm/backend.ts declares (KernelExports).
+  const wanted = [
+    'sgemm', 'sgemm_scratch_bytes', 'recurrent_work_bytes', 'rnn_forward', 'rnn_backward', 'lstm_forward',
+    'lstm_backward', 'gru_forward', 'gru_backward', 'sgd_step', 'adam_step', 'rmsprop_step', 'adagrad_step',
+    'softmax_xent_rows', 'softmax_xent_backward', 'embedding_forward', 'embedding_backward', 'sigmoid_f32', 'tanh_f32',
+  ];
+  for (const name of wanted) {
     if (!exported.has(name)) {
       console.error(`embed-wasm: ${path}: the module does not export ${name}`);
       process.exit(1);

@@ -66,7 +66,7 @@ compile() { # <out.wasm> <extra clang flags...>
   # No access to the stack pointer (the only global), no data segments, no start function.
   if grep -Eq 'global\.(get|set)' "$out.dis"; then
     echo "build:wasm: $(basename "$out") uses the C stack in linear memory (global.get/set of __stack_pointer);" >&2
-    echo "  csrc/ must not take the address of locals or use local arrays (see csrc/gemm.c header)" >&2
+    echo "  csrc/ must not take the address of locals, use local arrays or index vectors with a variable (see csrc/common.h)" >&2
     exit 1
   fi
   if "$OBJDUMP" -h "$out" | grep -Eq '^ *[0-9]+ (DATA|DATACOUNT|START) '; then
