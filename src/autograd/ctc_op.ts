@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor/tensor.js';
-import { ctcAlphaSize, ctcBackward, ctcBackwardWorkSize, ctcForward } from '../kernels/ref/ctc.js';
+import { ctcAlphaSize, ctcBackward, ctcBackwardWorkSize, ctcForward } from '../kernels/ctc.js';
 import { Var, accumulateTensor, needsGrad, newVar, tape } from './tape.js';
 
 /** How per-row CTC losses are reduced (PyTorch `reduction`). */

@@ -89,6 +89,14 @@ export interface KernelExports {
     N: number, C: number, targets: number, ignoreIndex: number, w: number, eps: number, W: number, gConst: number,
     dlosses: number, probs: number, dz: number,
   ): void;
+  ctc_forward(
+    B: number, T: number, C: number, S: number, blank: number, logits: number, targets: number, inputLengths: number,
+    targetLengths: number, logProbs: number, alpha: number, nll: number,
+  ): void;
+  ctc_backward(
+    B: number, T: number, C: number, S: number, blank: number, targets: number, inputLengths: number,
+    targetLengths: number, logProbs: number, alpha: number, nll: number, dnll: number, dlogits: number, work: number,
+  ): void;
   embedding_forward(N: number, E: number, ids: number, table: number, y: number): void;
   embedding_backward(N: number, E: number, ids: number, dy: number, dtable: number, paddingIdx: number): void;
   sigmoid_f32(n: number, x: number, y: number): void;
