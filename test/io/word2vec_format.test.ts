@@ -4,10 +4,10 @@
  * vector) and gensim (no newline) write them, files larger than one read chunk, and errors that
  * name the file and the line or byte offset.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   formatFloat32,
   loadWord2VecFormat,
@@ -21,6 +21,7 @@ import { FormatError } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'w2v-format-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const p = (name: string): string => join(dir, name);
 
 const words = ['the', 'naïve', '日本', '</s>', 'x'];

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -166,9 +166,13 @@ describe('parseTimeSeriesCSV', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-'));
     const p = join(dir, 'bad.csv');
     writeFileSync(p, 'date,OT\n2016-07-01,1\n2016-07-02,\n');
-    await expect(loadTimeSeriesCSV(p)).rejects.toThrow('bad.csv:3: missing value in column "OT"');
-    const { frame } = await loadTimeSeriesCSV(p, { missing: 'ffill' });
-    expect(Array.from(frame.column('OT'))).toEqual([1, 1]);
+    try {
+      await expect(loadTimeSeriesCSV(p)).rejects.toThrow('bad.csv:3: missing value in column "OT"');
+      const { frame } = await loadTimeSeriesCSV(p, { missing: 'ffill' });
+      expect(Array.from(frame.column('OT'))).toEqual([1, 1]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

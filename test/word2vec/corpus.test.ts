@@ -3,7 +3,7 @@
  * every maxSentenceLength tokens) across chunk boundaries, byte ranges that partition the file
  * (Hogwild slices), UTF-8 words, and one-pass counting.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,10 @@ import { VocabCounter } from '../../src/word2vec/vocab.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'w2v-corpus-'));
 const files: { close(): void }[] = [];
-afterAll(() => files.forEach((f) => f.close()));
+afterAll(() => {
+  files.forEach((f) => f.close());
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function write(name: string, text: string): string {
   const p = join(dir, name);

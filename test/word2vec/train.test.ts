@@ -4,10 +4,10 @@
  * token-array corpora train identically; progress, abort, online vocabulary update, state round
  * trip and option errors.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadWord2VecModel, saveWord2VecModel } from '../../src/io/word2vec_format.js';
 import { logSigmoid } from '../../src/kernels/ref/w2v.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -15,6 +15,7 @@ import { type EpochReport, Word2Vec, type Word2VecProgress } from '../../src/wor
 import { toyCorpus, writeCorpus } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'w2v-train-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe('reported loss', () => {

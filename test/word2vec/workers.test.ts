@@ -3,11 +3,11 @@
  * package in dist/ (`npm run build` first) and is skipped, saying why, when dist/ is missing or
  * older than the word2vec sources.
  */
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { toyCorpus, writeCorpus } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,6 +29,7 @@ type DistModule = typeof import('../../src/word2vec/train.js');
 
 describe('workers > 1 (compiled package)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'w2v-workers-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const corpus = toyCorpus(6000, 4);
   const file = writeCorpus(join(dir, 'toy.txt'), corpus);
   const tokens = corpus.flat().length;
