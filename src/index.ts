@@ -48,7 +48,8 @@ import { heap as _heap } from './tensor/tensor.js';
 export function memoryInfo(): { shared: boolean; bytes: number } {
   return { shared: _heap.shared, bytes: _heap.memory.buffer.byteLength };
 }
-export { getBackend, setBackend } from './kernels/gemm.js';
+export { getBackend, setBackend, getThreads, setThreads, stopThreads } from './kernels/gemm.js';
+export { threadsUnavailableReason } from './kernels/threads/pool.js';
 export type { BackendName, BackendChoice } from './kernels/gemm.js';
 export { GlobalMaxPooling1D, GlobalAveragePooling1D, AttentionPooling } from './nn/pooling.js';
 export type { AttentionPoolingOptions } from './nn/pooling.js';
@@ -90,7 +91,7 @@ export { decodeText, DecodeError } from './text/decode.js';
 export type { TextEncodingName } from './text/decode.js';
 export { loadTextDataset, parseTextDataset, TextDataError } from './text/datasets.js';
 export type { LoadTextOptions, TextDataset, TextFormat, SkippedLine } from './text/datasets.js';
-export { loadSST2, loadSST5, loadMR, loadIMDB } from './text/corpora.js';
+export { loadSST2, loadSST5, loadSSTPhrases, loadMR, loadIMDB } from './text/corpora.js';
 export type { SSTSplit, IMDBSplit } from './text/corpora.js';
 // Text classification (sentiment analysis): recipe, metrics, cross-validation, labelled-data loading.
 export {
@@ -99,6 +100,7 @@ export {
   formatClassificationReport,
   crossValidate,
   loadBuiltinDataset,
+  loadSSTPhraseTraining,
   loadLabeledData,
   datasetSplits,
   BUILTIN_DATASETS,

@@ -1,6 +1,6 @@
 /** `recurrent classify train|eval|predict`: text classification (sentiment analysis) on the user's data. */
 import { stat } from 'node:fs/promises';
-import { BUILTIN_DATASETS, TextClassifier, crossValidate, datasetSplits, formatClassificationReport, getBackend, loadBuiltinDataset, loadLabeledData } from '../index.js';
+import { BUILTIN_DATASETS, TextClassifier, crossValidate, datasetSplits, formatClassificationReport, getBackend, loadBuiltinDataset, loadLabeledData, loadSSTPhraseTraining } from '../index.js';
 import type {
   BatchReport,
   BuiltinDataset,
@@ -162,14 +162,18 @@ export const classifyTrainCommand: Command = {
     'training data; after each epoch the validation accuracy is printed and the best epoch is kept.\n' +
     'With --folds K it runs K-fold cross-validation instead (MR\'s protocol: --dataset mr --folds 10) and\n' +
     'reports the mean accuracy; --out then also trains and saves a model on all the data.\n' +
+    'SST: --phrases FILE trains on every labelled phrase of the training trees (GLUE\'s SST-2 train.tsv,\n' +
+    '67,349 phrases), as the published SST LSTMs do; dev and test stay the official sentences.\n' +
     'Ctrl-C stops after the current batch and still saves the best model so far.\n\n' +
     'Examples:\n' +
     '  recurrent classify train --data reviews.csv --text-column review --label-column sentiment --out sentiment.safetensors\n' +
     '  recurrent classify train --dataset sst2 --data-dir data/sst --out sst2.safetensors\n' +
+    '  recurrent classify train --dataset sst2 --data-dir data/sst --phrases SST-2/train.tsv --pretrained vectors.bin --out sst2.safetensors\n' +
     '  recurrent classify train --dataset mr --data-dir data/mr-polarity --folds 10',
   flags: [
     ...dataFlags('training data'),
     { name: 'valid', type: 'string', valueName: 'FILE', description: 'validation data (same format as --data)' },
+    { name: 'phrases', type: 'string', valueName: 'FILE', description: "with --dataset sst2/sst5: train on SST's phrase-level labels from FILE (GLUE SST-2 train.tsv or stsa.*.phrases.train) instead of the train sentences" },
     { name: 'valid-fraction', type: 'number', default: 0.1, description: 'without --valid or a dev split: share of the training data held out' },
     { name: 'folds', type: 'integer', valueName: 'K', description: 'K-fold cross-validation on the training data' },
     { name: 'out', type: 'string', valueName: 'MODEL', description: 'where to save the model (.safetensors)' },
@@ -254,9 +258,14 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
   let valid: LabeledData | null = null;
   if (spec.dataset) {
     const splits = datasetSplits(spec.dataset);
-    train = await loadSplit(spec, splits.includes('train') ? 'train' : 'all');
+    const phrases = getString(args, 'phrases');
+    if (phrases !== undefined) {
+      if (spec.dataset !== 'sst2' && spec.dataset !== 'sst5') throw new UsageError(`--phrases is SST's phrase-level training set; it goes with --dataset sst2 or sst5, not ${spec.dataset}`, cmd);
+      train = await loadSSTPhraseTraining(spec.dataset, phrases).catch((e) => asCliError(e, (e as Error).message.startsWith(phrases) ? '' : `--phrases ${phrases}: `));
+    } else train = await loadSplit(spec, splits.includes('train') ? 'train' : 'all');
     if (splits.includes('dev') && getString(args, 'valid') === undefined && validFractionFlag === undefined && folds === undefined) valid = await loadSplit(spec, 'dev');
   } else {
+    if (getString(args, 'phrases') !== undefined) throw new UsageError('--phrases goes with --dataset sst2 or sst5 (the dev and test sentences come from there)', cmd);
     train = await loadFileFlag(args, 'data', io, json);
   }
   if (getString(args, 'valid') !== undefined) {

@@ -93,6 +93,50 @@ export function loadSST5(dir: string, split: SSTSplit): Promise<TextDataset> {
 }
 
 /**
+ * SST's phrase-level training labels: every labelled phrase of the *training* trees, which is
+ * what the published SST LSTM results train on (the dev and test sets stay whole sentences). Two
+ * layouts are read, told apart by the first line:
+ * - GLUE's SST-2 `train.tsv`: a `sentence<TAB>label` header, then 67,349 phrases labelled 0/1
+ *   (binary only);
+ * - `stsa.binary.phrases.train` / `stsa.fine.phrases.train` (Kim 2014's files): `<label> <phrase>`
+ *   lines, like {@link loadSST2}.
+ * Phrases are trimmed; repeated phrases are kept, as the files have them. Labels are '0'/'1'
+ * (binary) or '0'..'4' (fine); a line with another label, no text or a missing separator is an
+ * error naming file and line.
+ *
+ * @example
+ * const phrases = await loadSSTPhrases('glue/SST-2/train.tsv', 'binary'); // 67,349 phrases
+ */
+export async function loadSSTPhrases(file: string, kind: 'binary' | 'fine'): Promise<TextDataset> {
+  if (kind !== 'binary' && kind !== 'fine') throw new Error(`loadSSTPhrases: kind must be 'binary' or 'fine'; got ${JSON.stringify(kind)}`);
+  const lines = await readLines(file, 'utf8');
+  const allowed = kind === 'binary' ? ['0', '1'] : ['0', '1', '2', '3', '4'];
+  let first = 0;
+  while (first < lines.length && lines[first]!.trim() === '') first++;
+  if (first === lines.length) throw new TextDataError(file, null, 'empty file');
+  const header = lines[first]!.replace(/^\uFEFF/, '').trim().split('\t');
+  const glue = header.length === 2 && header[0] === 'sentence' && header[1] === 'label';
+  if (glue && kind !== 'binary') throw new TextDataError(file, first + 1, "a GLUE SST-2 file (header 'sentence<TAB>label') holds binary labels only; use it for SST-2");
+  const texts: string[] = [];
+  const labels: string[] = [];
+  for (let k = glue ? first + 1 : first; k < lines.length; k++) {
+    const line = lines[k]!.replace(/^\uFEFF/, '');
+    if (line.trim() === '') continue;
+    const at = glue ? line.lastIndexOf('\t') : line.indexOf(' ');
+    const label = at < 0 ? '' : glue ? line.slice(at + 1).trim() : line.slice(0, at);
+    const text = at < 0 ? '' : glue ? line.slice(0, at).trim() : line.slice(at + 1).trim();
+    if (!allowed.includes(label) || text === '') {
+      const want = glue ? '"<phrase><TAB><label>"' : '"<label> <phrase>"';
+      throw new TextDataError(file, k + 1, `expected ${want} with a label in ${allowed.join(', ')}; got ${JSON.stringify(line.slice(0, 60))}`);
+    }
+    texts.push(text);
+    labels.push(label);
+  }
+  if (texts.length === 0) throw new TextDataError(file, null, 'no phrases after the header');
+  return { texts, labels, skipped: [] };
+}
+
+/**
  * MR, Pang & Lee's sentence polarity v1.0, from `dir/rt-polarity.{neg,pos}[.gz]`: 10,662
  * sentences (5,331 negative, label '0', listed first; then 5,331 positive, label '1'). The files
  * are Windows-1252 (0x97 is an em dash, 0x85 an ellipsis) and are decoded by the full table;

@@ -169,6 +169,17 @@ describe('other formats and options', () => {
     const e = await run(['classify', 'eval', '--model', m, '--dataset', 'sst2', '--data-dir', sst, '--json']);
     expect(e.code).toBe(0);
     expect(jsonLines(e.out)[0]).toMatchObject({ n: 20, data: expect.stringContaining('sst2 test') });
+
+    // --phrases: GLUE's SST-2 train.tsv replaces the train sentences; dev and test stay.
+    const glue = join(dir, 'glue_train.tsv');
+    writeFileSync(glue, 'sentence\tlabel\n' + rows(90, 10).map(([t, l]) => `${t} \t${l === 'positive' ? 1 : 0}`).join('\n') + '\n');
+    const p = await run(['classify', 'train', '--dataset', 'sst2', '--data-dir', sst, '--phrases', glue, '--out', join(dir, 'ph.safetensors'), '--epochs', '1', ...TINY, '--json']);
+    expect(p.code).toBe(0);
+    expect(jsonLines(p.out)[0]).toMatchObject({ train: 90, valid: 20, classes: ['negative', 'positive'], data: expect.stringContaining('sst2 phrases') });
+    writeFileSync(glue, 'sentence\tlabel\ngood film\t1\nbad film\t2\n');
+    expectCleanError(await run(['classify', 'train', '--dataset', 'sst2', '--data-dir', sst, '--phrases', glue, '--out', join(dir, 'x.safetensors')]), /glue_train\.tsv:3: expected "<phrase><TAB><label>" with a label in 0, 1/);
+    expectCleanError(await run(['classify', 'train', '--dataset', 'mr', '--data-dir', sst, '--phrases', glue, '--folds', '2']), /--phrases .* goes with --dataset sst2 or sst5, not mr/);
+    expectCleanError(await run(['classify', 'train', '--data', trainCsv, '--phrases', glue, '--out', join(dir, 'x.safetensors')]), /--phrases goes with --dataset sst2 or sst5/);
   });
 
   it('--skip-bad-lines skips and counts malformed lines', async () => {

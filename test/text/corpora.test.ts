@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadIMDB, loadMR, loadSST2, loadSST5 } from '../../src/text/corpora.js';
+import { loadIMDB, loadMR, loadSST2, loadSST5, loadSSTPhrases } from '../../src/text/corpora.js';
+import { gzipSync } from 'node:zlib';
 import { LabelEncoder } from '../../src/text/labels.js';
 import { WordTokenizer } from '../../src/text/tokenizers.js';
 
@@ -103,5 +104,25 @@ describe('corpus loaders without the shared data', () => {
     await expect(loadSST5(dir, 'valid' as never)).rejects.toThrow(`loadSST5: split must be 'train', 'dev', 'test'; got "valid"`);
     await expect(loadMR(dir)).rejects.toThrow(/no rt-polarity\.neg\.gz or rt-polarity\.neg in this folder/);
     await expect(loadIMDB(dir, 'train')).rejects.toThrow(/expected imdb_train\.tsv\.gz .* or train\/neg\/ and train\/pos\//);
+  });
+  it('read SST phrase-level training labels in the GLUE and the stsa layouts', async () => {
+    const glue = join(dir, 'train.tsv.gz');
+    fs.writeFileSync(glue, gzipSync('\uFEFFsentence\tlabel\nhide new secretions from the parental units \t0\nthe greatest musicians \t1\n\nthe greatest musicians \t1\n'));
+    expect(await loadSSTPhrases(glue, 'binary')).toEqual({
+      texts: ['hide new secretions from the parental units', 'the greatest musicians', 'the greatest musicians'],
+      labels: ['0', '1', '1'],
+      skipped: [],
+    });
+    const stsa = join(dir, 'stsa.fine.phrases.train');
+    fs.writeFileSync(stsa, '4 a stirring , funny and finally transporting re-imagining\n2 splash\n');
+    expect(await loadSSTPhrases(stsa, 'fine')).toEqual({ texts: ['a stirring , funny and finally transporting re-imagining', 'splash'], labels: ['4', '2'], skipped: [] });
+    await expect(loadSSTPhrases(stsa, 'binary')).rejects.toThrow(`${stsa}:1: expected "<label> <phrase>" with a label in 0, 1; got "4 a stirring`);
+    await expect(loadSSTPhrases(glue, 'fine')).rejects.toThrow(`${glue}:1: a GLUE SST-2 file (header 'sentence<TAB>label') holds binary labels only`);
+    const noText = join(dir, 'notext.tsv');
+    fs.writeFileSync(noText, 'sentence\tlabel\ngood\t1\n \t0\n');
+    await expect(loadSSTPhrases(noText, 'binary')).rejects.toThrow(`${noText}:3: expected "<phrase><TAB><label>"`);
+    const headerOnly = join(dir, 'header.tsv');
+    fs.writeFileSync(headerOnly, 'sentence\tlabel\n');
+    await expect(loadSSTPhrases(headerOnly, 'binary')).rejects.toThrow(`${headerOnly}: no phrases after the header`);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { loadTextDataset } from '../../text/datasets.js';
 import type { LoadTextOptions, SkippedLine } from '../../text/datasets.js';
-import { loadIMDB, loadMR, loadSST2, loadSST5 } from '../../text/corpora.js';
+import { loadIMDB, loadMR, loadSST2, loadSST5, loadSSTPhrases } from '../../text/corpora.js';
 
 /** The corpora {@link loadBuiltinDataset} reads. */
 export type BuiltinDataset = 'sst2' | 'sst5' | 'mr' | 'imdb';
@@ -65,6 +65,22 @@ export async function loadBuiltinDataset(name: BuiltinDataset, dir: string, spli
     return c;
   });
   return { texts: ds.texts, labels, skipped: ds.skipped, classes: [...classes], source: `${name} ${split} (${dir})` };
+}
+
+/**
+ * SST's phrase-level training set (every labelled phrase of the training trees; see
+ * `loadSSTPhrases` for the two file layouts, e.g. GLUE's SST-2 `train.tsv`) with the class names
+ * of `name`, to train on instead of the sentence-level `train` split. Dev and test stay the
+ * official sentences of {@link loadBuiltinDataset}.
+ *
+ * @example
+ * const train = await loadSSTPhraseTraining('sst2', 'SST-2/train.tsv'); // 67,349 phrases, 'negative' / 'positive'
+ */
+export async function loadSSTPhraseTraining(name: 'sst2' | 'sst5', file: string): Promise<LabeledData> {
+  if (name !== 'sst2' && name !== 'sst5') throw new Error(`phrase-level training data exists for sst2 and sst5 only, not ${JSON.stringify(name)}`);
+  const ds = await loadSSTPhrases(file, name === 'sst2' ? 'binary' : 'fine');
+  const classes = DATASET_CLASSES[name];
+  return { texts: ds.texts, labels: ds.labels.map((l) => classes[Number(l)]!), skipped: [], classes: [...classes], source: `${name} phrases (${file})` };
 }
 
 /**

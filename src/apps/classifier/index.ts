@@ -15,5 +15,5 @@ export { classificationReport, formatClassificationReport } from './metrics.js';
 export type { ClassificationReport, ClassMetrics } from './metrics.js';
 export { crossValidate } from './crossval.js';
 export type { CrossValidationOptions, CrossValidationResult, FoldReport } from './crossval.js';
-export { loadBuiltinDataset, loadLabeledData, datasetSplits, BUILTIN_DATASETS, DATASET_CLASSES } from './data.js';
+export { loadBuiltinDataset, loadSSTPhraseTraining, loadLabeledData, datasetSplits, BUILTIN_DATASETS, DATASET_CLASSES } from './data.js';
 export type { BuiltinDataset, DatasetSplit, LabeledData } from './data.js';
