@@ -112,6 +112,7 @@ export const seq2seqTrainCommand: Command = {
     { name: 'resume', type: 'string', valueName: 'FILE', description: 'continue from a --checkpoint file' },
     { name: 'max-train', type: 'integer', description: 'use only the first N training pairs' },
     { name: 'seconds', type: 'number', valueName: 'S', description: 'training time budget' },
+    { name: 'max-steps', type: 'integer', valueName: 'N', description: 'stop after N optimizer steps in all (e.g. to time a few steps)' },
     { name: 'seed', type: 'integer', default: 0, description: 'random seed' },
     { name: 'json', type: 'boolean', description: 'print JSON lines instead of text' },
     HELP_FLAG,
@@ -220,11 +221,13 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
   callbacks.push({
     onEpochEnd: (epoch: number, logs: Logs, ctx: TrainingContext) => {
       const seconds = (performance.now() - t0) / 1000;
-      if (json) jsonLine(io, { event: 'epoch', epoch: epoch + 1, epochs: ctx.epochs, seconds: +seconds.toFixed(2), ...logs });
-      else out(`epoch ${String(epoch + 1).padStart(3)}/${ctx.epochs}  ${fmtDuration(seconds).padStart(6)}  ${Object.entries(logs).map(([k, v]) => fmtMetric(k, v)).join('  ')}`);
+      const steps = ctx.optimizer.iterations;
+      if (json) jsonLine(io, { event: 'epoch', epoch: epoch + 1, epochs: ctx.epochs, steps, seconds: +seconds.toFixed(2), ...logs });
+      else out(`epoch ${String(epoch + 1).padStart(3)}/${ctx.epochs}  ${fmtDuration(seconds).padStart(6)}  step ${fmtInt(steps)}  ${Object.entries(logs).map(([k, v]) => fmtMetric(k, v)).join('  ')}`);
     },
   });
   const seconds = getNumber(args, 'seconds');
+  const maxSteps = getNumber(args, 'max-steps');
   let history;
   try {
     history = await tr.train(data, {
@@ -241,6 +244,7 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
       callbacks,
       ...(resume ? { resume } : {}),
       ...(seconds !== undefined ? { timeBudgetSeconds: seconds } : {}),
+      ...(maxSteps !== undefined ? { maxSteps: numberFlag(args, 'max-steps', 1, { min: 1, command: cmd }) } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
     });
   } catch (e) {

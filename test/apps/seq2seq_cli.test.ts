@@ -87,6 +87,23 @@ describe('recurrent seq2seq', () => {
     expect(epochs.map((e) => e.epoch)).toEqual([4]);
   });
 
+  it('train --max-steps stops after that many optimizer steps and reports the step count', async () => {
+    const out3 = join(dir, 'g2p3.safetensors');
+    const r = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', out3, '--epochs', '5', '--max-steps', '3', '--json', ...SMALL]);
+    expect(r.error).toBeNull();
+    const events = jsonLines(r.out);
+    const epochs = events.filter((e) => e.event === 'epoch');
+    // 120+ pairs in batches of 16 is more than 3 steps: the first epoch is cut short and still scored.
+    expect(epochs.map((e) => e.steps)).toEqual([3]);
+    expect(typeof epochs[0]!.val_wer).toBe('number');
+    expect(events.at(-1)!.stopReason).toBe('maxSteps');
+    const t = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', out3, '--epochs', '1', '--max-steps', '2', ...SMALL]);
+    expect(t.error).toBeNull();
+    expect(t.out).toMatch(/epoch +1\/1 .* step 2 /);
+    const bad = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', out3, '--max-steps', '0', ...SMALL]);
+    expect(bad.error?.message).toMatch(/max-steps/);
+  });
+
   it('eval prints WER and PER (JSON and text)', async () => {
     const j = await run(['eval', '--model', modelPath, '--pairs', testPath, '--beam', '3', '--json']);
     expect(j.error).toBeNull();
