@@ -48,6 +48,7 @@
 #include <node_api.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,10 +59,51 @@
 #define RECURRENT_SOURCE_HASH ""
 #endif
 
-/* The csrc/ kernels (compiled separately with -O3 -march=native). */
+/* The csrc/ kernels (compiled separately with -O3 -march=native); signatures as in the csrc/ files. */
+typedef unsigned char u8;
 unsigned int sgemm_scratch_bytes(void);
 void sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
            float beta, float *C, int ldc, float *scratch);
+unsigned int recurrent_work_bytes(int cell, int H);
+void rnn_forward(int B, int T, int I, int H, int relu, const float *x, const float *wih, const float *whh,
+                 const float *bih, const float *bhh, const float *h0, const u8 *mask, int reverse, const float *hmask,
+                 float *y, float *hT, float *cache, float *ws);
+void rnn_backward(int B, int T, int I, int H, int relu, const float *x, const float *wih, const float *whh,
+                  const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy, const float *dhT,
+                  float *dx, float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work, float *ws);
+void lstm_forward(int B, int T, int I, int H, const float *x, const float *wih, const float *whh, const float *bih,
+                  const float *bhh, const float *h0, const float *c0, const u8 *mask, int reverse, const float *hmask,
+                  float *y, float *hT, float *cT, float *cache, float *ws);
+void lstm_backward(int B, int T, int I, int H, const float *x, const float *wih, const float *whh, const u8 *mask,
+                   int reverse, const float *hmask, const float *cache, const float *dy, const float *dhT,
+                   const float *dcT, float *dx, float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih,
+                   float *dbhh, float *work, float *ws);
+void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, const float *wih, const float *whh,
+                 const float *bih, const float *bhh, const float *h0, const u8 *mask, int reverse, const float *hmask,
+                 float *y, float *hT, float *cache, float *ws);
+void gru_backward(int B, int T, int I, int H, int resetAfter, const float *x, const float *wih, const float *whh,
+                  const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy, const float *dhT,
+                  float *dx, float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work, float *ws);
+void sgd_step(int n, float *p, const float *g, float *buf, double lr, double momentum, double dampening,
+              double weightDecay, int nesterov, int maximize, int firstStep);
+void adam_step(int n, float *p, const float *g, float *m, float *v, float *vmax, double stepSize, double bc2Sqrt,
+               double beta1, double beta2, double eps, double weightDecay, double decay, int amsgrad, int decoupled,
+               int maximize);
+void rmsprop_step(int n, float *p, const float *g, float *sq, float *gradAvg, float *buf, double lr, double alpha,
+                  double eps, double weightDecay, double momentum, int centered, int maximize);
+void adagrad_step(int n, float *p, const float *g, float *sum, double clr, double weightDecay, double eps, int maximize);
+void softmax_xent_rows(int N, int C, const float *z, float *probs, const float *w, int smoothing, double *stats);
+void softmax_xent_backward(int N, int C, const int *targets, int ignoreIndex, const float *w, double eps, double W,
+                           double gConst, const float *dlosses, const float *probs, float *dz);
+void embedding_forward(int N, int E, const int *ids, const float *table, float *y);
+void embedding_backward(int N, int E, const int *ids, const float *dy, float *dtable, int paddingIdx);
+void ctc_forward(int B, int T, int C, int S, int blank, const float *logits, const int *targets, const int *inputLengths,
+                 const int *targetLengths, float *logProbs, double *alpha, double *nll);
+void ctc_backward(int B, int T, int C, int S, int blank, const int *targets, const int *inputLengths,
+                  const int *targetLengths, const float *logProbs, const double *alpha, const double *nll,
+                  const double *dnll, float *dlogits, double *work);
+void sigmoid_f32(int n, const float *x, float *y);
+void tanh_f32(int n, const float *x, float *y);
 
 /* Doubles in the argument block. */
 #define ARGS_MAX 32
@@ -210,11 +252,432 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- the other kernels: arguments read and checked through a Call ----------------------- */
+
+/*
+ * One kernel call: its binding, its argument block, and the first problem found (the call then
+ * throws instead of running). Every pointer argument is a byte offset, 0 for null, and is checked
+ * against the span the kernel touches (elements × size, aligned to the element size); integer
+ * arrays whose values index other arrays (ids, targets, lengths) are checked too, so no argument
+ * can make a kernel touch memory outside the attached one.
+ */
+typedef struct {
+  Binding *m;
+  const double *a;
+  const char *name;
+  char err[160];
+} Call;
+
+static void fail(Call *c, int i, const char *what) {
+  if (c->err[0]) return;
+  snprintf(c->err, sizeof c->err, "recurrent native: %s: argument %d %s", c->name, i, what);
+}
+
+/* Integer argument i. */
+static int ci(Call *c, int i) {
+  int32_t v = 0;
+  if (!arg_i32(c->a, i, &v)) fail(c, i, "is not an integer in range");
+  return v;
+}
+
+/* Sizes (arguments first..first+n-1): integers ≥ 0. */
+static void sizes_ok(Call *c, int first, int n) {
+  for (int i = first; i < first + n; i++)
+    if (ci(c, i) < 0) fail(c, i, "(a size) is negative");
+}
+
+/*
+ * Array argument i: `count` elements of `size` bytes from its byte offset; NULL for offset 0,
+ * which is an error when `required` and count > 0.
+ */
+static void *cp(Call *c, int i, int64_t count, int size, int required) {
+  int64_t off;
+  if (!arg_off(c->a, i, &off)) {
+    fail(c, i, "(an offset) is not an integer in range");
+    return NULL;
+  }
+  if (off == 0) {
+    if (required && count > 0) fail(c, i, "(an array) is missing");
+    return NULL;
+  }
+  if (count < 0 || off % size != 0 || (uint64_t)off + (uint64_t)count * (uint64_t)size > c->m->length) {
+    fail(c, i, "(an array) lies outside the memory or is misaligned");
+    return NULL;
+  }
+  return c->m->base + off;
+}
+
+#define F32(i, n) ((float *)cp(c, i, n, 4, 0))
+#define F32R(i, n) ((float *)cp(c, i, n, 4, 1))
+#define F64R(i, n) ((double *)cp(c, i, n, 8, 1))
+#define I32R(i, n) ((int *)cp(c, i, n, 4, 1))
+#define U8(i, n) ((u8 *)cp(c, i, n, 1, 0))
+
+#define CALL(kname)                                                      \
+  Call call_ = {binding_of(env, info), NULL, #kname, {0}};               \
+  if (!call_.m) return NULL;                                             \
+  call_.a = (const double *)(call_.m->base + call_.m->args);             \
+  Call *c = &call_
+
+#define CHECKED \
+  if (c->err[0]) return throw_range(env, c->err)
+
+/* Fails unless the rows ids[0..n) (except `skip`) of E floats of the table at argument i lie in the memory. */
+static void rows_ok(Call *c, int i, const int *ids, int n, int E, int skip) {
+  int64_t off;
+  if (c->err[0]) return;
+  if (!arg_off(c->a, i, &off) || off == 0 || off % 4 != 0) {
+    fail(c, i, "(a table) is missing, misaligned or not an integer offset");
+    return;
+  }
+  for (int k = 0; k < n; k++) {
+    if (ids[k] == skip) continue;
+    if (ids[k] < 0 || (uint64_t)off + ((uint64_t)ids[k] + 1u) * (uint64_t)E * 4u > c->m->length) {
+      fail(c, i, "(a table): an id selects a row outside the memory");
+      return;
+    }
+  }
+}
+
+/* Workspace bytes of the recurrent kernels (the wasm module's recurrent_work_bytes). */
+static napi_value js_recurrent_work_bytes(napi_env env, napi_callback_info info) {
+  CALL(recurrent_work_bytes);
+  const int cell = ci(c, 0), H = ci(c, 1);
+  if (cell < 0 || cell > 2) fail(c, 0, "(the cell) is not 0, 1 or 2");
+  if (H < 0) fail(c, 1, "(a size) is negative");
+  CHECKED;
+  napi_value r;
+  napi_create_uint32(env, recurrent_work_bytes(cell, H), &r);
+  return r;
+}
+
+static napi_value js_sgemm_scratch_bytes(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_create_uint32(env, sgemm_scratch_bytes(), &r);
+  return r;
+}
+
+/* The recurrent kernels: arguments as in csrc/recurrent.c, spans as src/kernels/wasm/recurrent.ts checks them. */
+static napi_value js_rnn_forward(napi_env env, napi_callback_info info) {
+  CALL(rnn_forward);
+  sizes_ok(c, 0, 4);
+  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3), relu = ci(c, 4);
+  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H;
+  const float *x = F32R(5, BT * I), *wih = F32R(6, (int64_t)H * I), *whh = F32R(7, (int64_t)H * H);
+  const float *bih = F32(8, H), *bhh = F32(9, H), *h0 = F32(10, BH);
+  const u8 *mask = U8(11, BT);
+  const int reverse = ci(c, 12);
+  const float *hm = F32(13, BH);
+  float *y = F32R(14, BT * H), *hT = F32R(15, BH), *cache = F32R(16, 2 * BT * H);
+  float *ws = F32R(17, recurrent_work_bytes(0, H) / 4);
+  CHECKED;
+  rnn_forward(B, T, I, H, relu, x, wih, whh, bih, bhh, h0, mask, reverse, hm, y, hT, cache, ws);
+  return NULL;
+}
+
+static napi_value js_rnn_backward(napi_env env, napi_callback_info info) {
+  CALL(rnn_backward);
+  sizes_ok(c, 0, 4);
+  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3), relu = ci(c, 4);
+  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H, BTH = BT * H;
+  const float *x = F32R(5, BT * I), *wih = F32R(6, (int64_t)H * I), *whh = F32R(7, (int64_t)H * H);
+  const u8 *mask = U8(8, BT);
+  const int reverse = ci(c, 9);
+  const float *hm = F32(10, BH), *cache = F32R(11, 2 * BTH), *dy = F32(12, BTH), *dhT = F32(13, BH);
+  float *dx = F32(14, BT * I), *dh0 = F32(15, BH), *dwih = F32R(16, (int64_t)H * I), *dwhh = F32R(17, (int64_t)H * H);
+  float *dbih = F32(18, H), *dbhh = F32(19, H), *work = F32R(20, BTH + 2 * BH);
+  float *ws = F32R(21, recurrent_work_bytes(0, H) / 4);
+  CHECKED;
+  rnn_backward(B, T, I, H, relu, x, wih, whh, mask, reverse, hm, cache, dy, dhT, dx, dh0, dwih, dwhh, dbih, dbhh, work, ws);
+  return NULL;
+}
+
+static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
+  CALL(lstm_forward);
+  sizes_ok(c, 0, 4);
+  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3);
+  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H, G = 4 * (int64_t)H;
+  const float *x = F32R(4, BT * I), *wih = F32R(5, G * I), *whh = F32R(6, G * H);
+  const float *bih = F32(7, G), *bhh = F32(8, G), *h0 = F32(9, BH), *c0 = F32(10, BH);
+  const u8 *mask = U8(11, BT);
+  const int reverse = ci(c, 12);
+  const float *hm = F32(13, BH);
+  float *y = F32R(14, BT * H), *hT = F32R(15, BH), *cT = F32R(16, BH), *cache = F32R(17, 6 * BT * H);
+  float *ws = F32R(18, recurrent_work_bytes(1, H) / 4);
+  CHECKED;
+  lstm_forward(B, T, I, H, x, wih, whh, bih, bhh, h0, c0, mask, reverse, hm, y, hT, cT, cache, ws);
+  return NULL;
+}
+
+static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
+  CALL(lstm_backward);
+  sizes_ok(c, 0, 4);
+  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3);
+  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H, BTH = BT * H, G = 4 * (int64_t)H;
+  const float *x = F32R(4, BT * I), *wih = F32R(5, G * I), *whh = F32R(6, G * H);
+  const u8 *mask = U8(7, BT);
+  const int reverse = ci(c, 8);
+  const float *hm = F32(9, BH), *cache = F32R(10, 6 * BTH), *dy = F32(11, BTH), *dhT = F32(12, BH), *dcT = F32(13, BH);
+  float *dx = F32(14, BT * I), *dh0 = F32(15, BH), *dc0 = F32(16, BH), *dwih = F32R(17, G * I), *dwhh = F32R(18, G * H);
+  float *dbih = F32(19, G), *dbhh = F32(20, G), *work = F32R(21, 4 * BTH + 3 * BH);
+  float *ws = F32R(22, recurrent_work_bytes(1, H) / 4);
+  CHECKED;
+  lstm_backward(B, T, I, H, x, wih, whh, mask, reverse, hm, cache, dy, dhT, dcT, dx, dh0, dc0, dwih, dwhh, dbih, dbhh,
+                work, ws);
+  return NULL;
+}
+
+static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
+  CALL(gru_forward);
+  sizes_ok(c, 0, 4);
+  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3), resetAfter = ci(c, 4);
+  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H, G = 3 * (int64_t)H;
+  const float *x = F32R(5, BT * I), *wih = F32R(6, G * I), *whh = F32R(7, G * H);
+  const float *bih = F32(8, G), *bhh = F32(9, G), *h0 = F32(10, BH);
+  const u8 *mask = U8(11, BT);
+  const int reverse = ci(c, 12);
+  const float *hm = F32(13, BH);
+  float *y = F32R(14, BT * H), *hT = F32R(15, BH), *cache = F32R(16, 6 * BT * H);
+  float *ws = F32R(17, recurrent_work_bytes(2, H) / 4);
+  CHECKED;
+  gru_forward(B, T, I, H, resetAfter, x, wih, whh, bih, bhh, h0, mask, reverse, hm, y, hT, cache, ws);
+  return NULL;
+}
+
+static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
+  CALL(gru_backward);
+  sizes_ok(c, 0, 4);
+  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3), resetAfter = ci(c, 4);
+  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H, BTH = BT * H, G = 3 * (int64_t)H;
+  const float *x = F32R(5, BT * I), *wih = F32R(6, G * I), *whh = F32R(7, G * H);
+  const u8 *mask = U8(8, BT);
+  const int reverse = ci(c, 9);
+  const float *hm = F32(10, BH), *cache = F32R(11, 6 * BTH), *dy = F32(12, BTH), *dhT = F32(13, BH);
+  float *dx = F32(14, BT * I), *dh0 = F32(15, BH), *dwih = F32R(16, G * I), *dwhh = F32R(17, G * H);
+  float *dbih = F32(18, G), *dbhh = F32(19, G), *work = F32R(20, 4 * BTH + 2 * BH);
+  float *ws = F32R(21, recurrent_work_bytes(2, H) / 4);
+  CHECKED;
+  gru_backward(B, T, I, H, resetAfter, x, wih, whh, mask, reverse, hm, cache, dy, dhT, dx, dh0, dwih, dwhh, dbih, dbhh,
+               work, ws);
+  return NULL;
+}
+
+/* Optimizers (csrc/optim.c): state arrays are required when the option that uses them is on. */
+static napi_value js_sgd_step(napi_env env, napi_callback_info info) {
+  CALL(sgd_step);
+  sizes_ok(c, 0, 1);
+  const int n = ci(c, 0);
+  const double momentum = c->a[5];
+  float *p = F32R(1, n), *b = (float *)cp(c, 3, n, 4, momentum != 0);
+  const float *g = F32R(2, n);
+  const int nesterov = ci(c, 8), maximize = ci(c, 9), firstStep = ci(c, 10);
+  CHECKED;
+  sgd_step(n, p, g, b, c->a[4], momentum, c->a[6], c->a[7], nesterov, maximize, firstStep);
+  return NULL;
+}
+
+static napi_value js_adam_step(napi_env env, napi_callback_info info) {
+  CALL(adam_step);
+  sizes_ok(c, 0, 1);
+  const int n = ci(c, 0), amsgrad = ci(c, 13), decoupled = ci(c, 14), maximize = ci(c, 15);
+  float *p = F32R(1, n), *m = F32R(3, n), *v = F32R(4, n), *vmax = (float *)cp(c, 5, n, 4, amsgrad != 0);
+  const float *g = F32R(2, n);
+  CHECKED;
+  const double *a = c->a;
+  adam_step(n, p, g, m, v, vmax, a[6], a[7], a[8], a[9], a[10], a[11], a[12], amsgrad, decoupled, maximize);
+  return NULL;
+}
+
+static napi_value js_rmsprop_step(napi_env env, napi_callback_info info) {
+  CALL(rmsprop_step);
+  sizes_ok(c, 0, 1);
+  const int n = ci(c, 0), centered = ci(c, 11), maximize = ci(c, 12);
+  const double momentum = c->a[10];
+  float *p = F32R(1, n), *sq = F32R(3, n), *ga = (float *)cp(c, 4, n, 4, centered != 0);
+  float *b = (float *)cp(c, 5, n, 4, momentum > 0);
+  const float *g = F32R(2, n);
+  CHECKED;
+  const double *a = c->a;
+  rmsprop_step(n, p, g, sq, ga, b, a[6], a[7], a[8], a[9], momentum, centered, maximize);
+  return NULL;
+}
+
+static napi_value js_adagrad_step(napi_env env, napi_callback_info info) {
+  CALL(adagrad_step);
+  sizes_ok(c, 0, 1);
+  const int n = ci(c, 0), maximize = ci(c, 7);
+  float *p = F32R(1, n), *sum = F32R(3, n);
+  const float *g = F32R(2, n);
+  CHECKED;
+  adagrad_step(n, p, g, sum, c->a[4], c->a[5], c->a[6], maximize);
+  return NULL;
+}
+
+/* Softmax cross-entropy (csrc/losses.c): targets must be ignoreIndex or a class. */
+static napi_value js_softmax_xent_rows(napi_env env, napi_callback_info info) {
+  CALL(softmax_xent_rows);
+  sizes_ok(c, 0, 2);
+  const int N = ci(c, 0), C = ci(c, 1), smoothing = ci(c, 5);
+  const int64_t NC = (int64_t)N * C;
+  const float *z = F32R(2, NC), *w = F32(4, C);
+  float *probs = F32R(3, NC);
+  double *stats = F64R(6, 3 * (int64_t)N);
+  CHECKED;
+  softmax_xent_rows(N, C, z, probs, w, smoothing, stats);
+  return NULL;
+}
+
+static napi_value js_softmax_xent_backward(napi_env env, napi_callback_info info) {
+  CALL(softmax_xent_backward);
+  sizes_ok(c, 0, 2);
+  const int N = ci(c, 0), C = ci(c, 1), ignoreIndex = ci(c, 3);
+  const int64_t NC = (int64_t)N * C;
+  const int *targets = I32R(2, N);
+  const float *w = F32(4, C), *dl = F32(8, N), *probs = F32R(9, NC);
+  float *dz = F32R(10, NC);
+  if (!c->err[0])
+    for (int i = 0; i < N; i++)
+      if (targets[i] != ignoreIndex && (targets[i] < 0 || targets[i] >= C)) fail(c, 2, "(targets) holds a class out of range");
+  CHECKED;
+  softmax_xent_backward(N, C, targets, ignoreIndex, w, c->a[5], c->a[6], c->a[7], dl, probs, dz);
+  return NULL;
+}
+
+/* Embedding (csrc/embedding.c): every row an id selects must lie in the memory. */
+static napi_value js_embedding_forward(napi_env env, napi_callback_info info) {
+  CALL(embedding_forward);
+  sizes_ok(c, 0, 2);
+  const int N = ci(c, 0), E = ci(c, 1);
+  const int *ids = I32R(2, N);
+  float *y = F32R(4, (int64_t)N * E);
+  if (!c->err[0] && N > 0) rows_ok(c, 3, ids, N, E, INT32_MIN);
+  CHECKED;
+  if (N > 0) embedding_forward(N, E, ids, (const float *)(c->m->base + (int64_t)c->a[3]), y);
+  return NULL;
+}
+
+static napi_value js_embedding_backward(napi_env env, napi_callback_info info) {
+  CALL(embedding_backward);
+  sizes_ok(c, 0, 2);
+  const int N = ci(c, 0), E = ci(c, 1), pad = ci(c, 5);
+  const int *ids = I32R(2, N);
+  const float *dy = F32R(3, (int64_t)N * E);
+  if (!c->err[0] && N > 0) rows_ok(c, 4, ids, N, E, pad);
+  CHECKED;
+  if (N > 0) embedding_backward(N, E, ids, dy, (float *)(c->m->base + (int64_t)c->a[4]), pad);
+  return NULL;
+}
+
+/* CTC (csrc/ctc.c): blank, lengths and the targets in use must index inside their arrays. */
+/* ti: the argument index of targets (input and target lengths follow it). */
+static void ctc_ints_ok(Call *c, int ti, int B, int T, int C, int S, int blank, const int *tg, const int *il,
+                        const int *tl) {
+  if (c->err[0]) return;
+  if (blank < 0 || blank >= C) {
+    fail(c, 4, "(blank) is not a class");
+    return;
+  }
+  for (int b = 0; b < B; b++) {
+    if (il[b] < 0 || il[b] > T) {
+      fail(c, ti + 1, "(input lengths) holds a length outside [0, T]");
+      return;
+    }
+    if (tl[b] < 0 || tl[b] > S) {
+      fail(c, ti + 2, "(target lengths) holds a length outside [0, S]");
+      return;
+    }
+    for (int s = 0; s < tl[b]; s++)
+      if (tg[b * S + s] < 0 || tg[b * S + s] >= C) {
+        fail(c, ti, "(targets) holds a class out of range");
+        return;
+      }
+  }
+}
+
+static napi_value js_ctc_forward(napi_env env, napi_callback_info info) {
+  CALL(ctc_forward);
+  sizes_ok(c, 0, 4);
+  const int B = ci(c, 0), T = ci(c, 1), C = ci(c, 2), S = ci(c, 3), blank = ci(c, 4);
+  const int64_t BTC = (int64_t)B * T * C, W = 2 * (int64_t)S + 1;
+  const float *z = F32R(5, BTC);
+  const int *tg = I32R(6, (int64_t)B * S), *il = I32R(7, B), *tl = I32R(8, B);
+  float *lp = F32R(9, BTC);
+  double *alpha = F64R(10, (int64_t)B * T * W), *nll = F64R(11, B);
+  if (!c->err[0] && B > 0 && C <= 0) fail(c, 2, "(classes) must be positive");
+  ctc_ints_ok(c, 6, B, T, C, S, blank, tg, il, tl);
+  CHECKED;
+  ctc_forward(B, T, C, S, blank, z, tg, il, tl, lp, alpha, nll);
+  return NULL;
+}
+
+static napi_value js_ctc_backward(napi_env env, napi_callback_info info) {
+  CALL(ctc_backward);
+  sizes_ok(c, 0, 4);
+  const int B = ci(c, 0), T = ci(c, 1), C = ci(c, 2), S = ci(c, 3), blank = ci(c, 4);
+  const int64_t BTC = (int64_t)B * T * C, W = 2 * (int64_t)S + 1;
+  const int *tg = I32R(5, (int64_t)B * S), *il = I32R(6, B), *tl = I32R(7, B);
+  const float *lp = F32R(8, BTC);
+  const double *alpha = F64R(9, (int64_t)B * T * W), *nll = F64R(10, B), *dnll = F64R(11, B);
+  float *dz = F32R(12, BTC);
+  double *work = F64R(13, C + T * W);
+  if (!c->err[0] && B > 0 && C <= 0) fail(c, 2, "(classes) must be positive");
+  ctc_ints_ok(c, 5, B, T, C, S, blank, tg, il, tl);
+  CHECKED;
+  ctc_backward(B, T, C, S, blank, tg, il, tl, lp, alpha, nll, dnll, dz, work);
+  return NULL;
+}
+
+static napi_value js_sigmoid_f32(napi_env env, napi_callback_info info) {
+  CALL(sigmoid_f32);
+  sizes_ok(c, 0, 1);
+  const int n = ci(c, 0);
+  const float *x = F32R(1, n);
+  float *y = F32R(2, n);
+  CHECKED;
+  sigmoid_f32(n, x, y);
+  return NULL;
+}
+
+static napi_value js_tanh_f32(napi_env env, napi_callback_info info) {
+  CALL(tanh_f32);
+  sizes_ok(c, 0, 1);
+  const int n = ci(c, 0);
+  const float *x = F32R(1, n);
+  float *y = F32R(2, n);
+  CHECKED;
+  tanh_f32(n, x, y);
+  return NULL;
+}
+
 /* The functions of a binding. */
 static const struct {
   const char *name;
   napi_callback cb;
-} BINDING_FUNCTIONS[] = {{"sgemm", js_sgemm}, {"refresh", js_refresh}};
+} BINDING_FUNCTIONS[] = {
+    {"sgemm", js_sgemm},
+    {"refresh", js_refresh},
+    {"sgemm_scratch_bytes", js_sgemm_scratch_bytes},
+    {"recurrent_work_bytes", js_recurrent_work_bytes},
+    {"rnn_forward", js_rnn_forward},
+    {"rnn_backward", js_rnn_backward},
+    {"lstm_forward", js_lstm_forward},
+    {"lstm_backward", js_lstm_backward},
+    {"gru_forward", js_gru_forward},
+    {"gru_backward", js_gru_backward},
+    {"sgd_step", js_sgd_step},
+    {"adam_step", js_adam_step},
+    {"rmsprop_step", js_rmsprop_step},
+    {"adagrad_step", js_adagrad_step},
+    {"softmax_xent_rows", js_softmax_xent_rows},
+    {"softmax_xent_backward", js_softmax_xent_backward},
+    {"embedding_forward", js_embedding_forward},
+    {"embedding_backward", js_embedding_backward},
+    {"ctc_forward", js_ctc_forward},
+    {"ctc_backward", js_ctc_backward},
+    {"sigmoid_f32", js_sigmoid_f32},
+    {"tanh_f32", js_tanh_f32},
+};
 #define N_BINDING_FUNCTIONS (int)(sizeof BINDING_FUNCTIONS / sizeof BINDING_FUNCTIONS[0])
 
 /* attach(view, argsOffset) → a binding { sgemm, refresh } for that memory. */

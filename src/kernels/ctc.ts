@@ -2,12 +2,12 @@
  * CTC kernels, dispatched (see gemm.ts, losses.ts): in wasm (csrc/ctc.c) when the backend is not
  * `ref` and logits / logProbs / dlogits are Float32Arrays and α / nll Float64Arrays on the heap
  * (as autograd/ctc_op.ts allocates them for float32 logits), otherwise in the reference
- * ref/ctc.ts (the specification). The native backend has no CTC kernels of its own, so it runs
- * the wasm ones.
+ * ref/ctc.ts (the specification). With the native backend, the native add-on's build of the same C runs
+ * (`activeKernels()`), in place on the same heap.
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
-import { getBackend } from './gemm.js';
+import { activeKernels } from './gemm.js';
 import { type CtcArgs, ctcBackward as refBackward, ctcForward as refForward } from './ref/ctc.js';
 import { tryWasmCtcBackward, tryWasmCtcForward } from './wasm/ctc.js';
 
@@ -16,7 +16,8 @@ export type { CtcArgs } from './ref/ctc.js';
 
 /** ref/ctc.ts `ctcForward`: logProbs, α and nll. */
 export function ctcForward(a: CtcArgs & { logProbs: FloatArray; alpha: FloatArray; nll: FloatArray }): void {
-  if (getBackend() !== 'ref' && tryWasmCtcForward(a)) return;
+  const ks = activeKernels();
+  if (ks !== null && tryWasmCtcForward(a, ks)) return;
   refForward(a);
 }
 
@@ -24,6 +25,7 @@ export function ctcForward(a: CtcArgs & { logProbs: FloatArray; alpha: FloatArra
 export function ctcBackward(
   a: CtcArgs & { logProbs: FloatArray; alpha: FloatArray; nll: FloatArray; dnll: ArrayLike<number>; dlogits: FloatArray; work: FloatArray },
 ): void {
-  if (getBackend() !== 'ref' && tryWasmCtcBackward(a)) return;
+  const ks = activeKernels();
+  if (ks !== null && tryWasmCtcBackward(a, ks)) return;
   refBackward(a);
 }

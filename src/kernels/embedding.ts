@@ -1,12 +1,12 @@
 /**
  * Embedding gather / scatter-add, dispatched (see gemm.ts): the wasm kernels (csrc/embedding.c,
  * bit-identical) when the backend is not `ref` and the float arrays are Float32Arrays on the heap;
- * otherwise the reference ref/embedding.ts (the specification). The native backend has no kernels
- * of its own for these yet, so it runs the wasm ones (in place, on the same heap).
+ * otherwise the reference ref/embedding.ts (the specification). With the native backend, the native add-on's build of the same C runs
+ * (`activeKernels()`), in place on the same heap.
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
-import { getBackend } from './gemm.js';
+import { activeKernels } from './gemm.js';
 import {
   type EmbeddingBackwardArgs,
   type EmbeddingForwardArgs,
@@ -19,12 +19,14 @@ export type { EmbeddingBackwardArgs, EmbeddingForwardArgs } from './ref/embeddin
 
 /** y[n, :] = table[ids[n], :] (ref/embedding.ts `embeddingForward`). */
 export function embeddingForward<A extends FloatArray>(args: EmbeddingForwardArgs<A>): void {
-  if (getBackend() !== 'ref' && tryWasmEmbeddingForward(args)) return;
+  const ks = activeKernels();
+  if (ks !== null && tryWasmEmbeddingForward(args, ks)) return;
   refForward(args);
 }
 
 /** dtable[ids[n], :] += dy[n, :] except the padding row (ref/embedding.ts `embeddingBackward`). */
 export function embeddingBackward<A extends FloatArray>(args: EmbeddingBackwardArgs<A>): void {
-  if (getBackend() !== 'ref' && tryWasmEmbeddingBackward(args)) return;
+  const ks = activeKernels();
+  if (ks !== null && tryWasmEmbeddingBackward(args, ks)) return;
   refBackward(args);
 }

@@ -1,12 +1,12 @@
 /**
  * Loss kernels, dispatched (see gemm.ts). Softmax cross-entropy runs in wasm (csrc/losses.c) when
  * the backend is not `ref` and the float arrays are Float32Arrays on the heap, otherwise in the
- * reference ref/losses.ts (the specification); the elementwise losses are the reference's. The
- * native backend has no kernels of its own for these yet, so it runs the wasm ones.
+ * reference ref/losses.ts (the specification); the elementwise losses are the reference's. With the native backend, the native add-on's build of the same C runs
+ * (`activeKernels()`), in place on the same heap.
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
-import { getBackend } from './gemm.js';
+import { activeKernels } from './gemm.js';
 import {
   type SoftmaxCrossEntropyBackwardArgs,
   type SoftmaxCrossEntropyForwardArgs,
@@ -33,8 +33,9 @@ export type * from './ref/losses.js';
 
 /** Softmax + cross-entropy over the rows of logits (ref/losses.ts `softmaxCrossEntropyForward`). */
 export function softmaxCrossEntropyForward<A extends FloatArray>(args: SoftmaxCrossEntropyForwardArgs<A>): SoftmaxCrossEntropyResult {
-  if (getBackend() !== 'ref') {
-    const r = tryWasmSoftmaxCrossEntropyForward(args);
+  const ks = activeKernels();
+  if (ks !== null) {
+    const r = tryWasmSoftmaxCrossEntropyForward(args, ks);
     if (r !== null) return r;
   }
   return refForward(args);
@@ -42,6 +43,7 @@ export function softmaxCrossEntropyForward<A extends FloatArray>(args: SoftmaxCr
 
 /** dlogits for softmaxCrossEntropyForward's loss (ref/losses.ts `softmaxCrossEntropyBackward`). */
 export function softmaxCrossEntropyBackward<A extends FloatArray>(args: SoftmaxCrossEntropyBackwardArgs<A>): void {
-  if (getBackend() !== 'ref' && tryWasmSoftmaxCrossEntropyBackward(args)) return;
+  const ks = activeKernels();
+  if (ks !== null && tryWasmSoftmaxCrossEntropyBackward(args, ks)) return;
   refBackward(args);
 }

@@ -12,7 +12,8 @@ import { Var, backward, recording } from '../../src/autograd/tape.js';
 import { ctcBackward as dispatchBackward, ctcForward as dispatchForward } from '../../src/kernels/ctc.js';
 import { getBackend, setBackend } from '../../src/kernels/gemm.js';
 import { type CtcArgs, ctcAlphaSize, ctcBackward, ctcBackwardWorkSize, ctcForward } from '../../src/kernels/ref/ctc.js';
-import { type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmKernels, wasmVariant } from '../../src/kernels/wasm/backend.js';
+import { NATIVE_KERNELS, nativeAvailable } from '../../src/kernels/native/backend.js';
+import { type KernelSet, WASM_KERNELS, type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmVariant } from '../../src/kernels/wasm/backend.js';
 import { tryWasmCtcBackward, tryWasmCtcForward } from '../../src/kernels/wasm/ctc.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Tensor, arena, heap } from '../../src/tensor/tensor.js';
@@ -108,22 +109,33 @@ function runWasm(p: Problem, heapInts: boolean) {
   const logProbs = heapArr(Float32Array, B * T * C, 3).fill(NaN);
   const alpha = heapArr(Float64Array, ctcAlphaSize(B, T, S), 1).fill(NaN);
   const nll = heapArr(Float64Array, B, 1).fill(NaN);
-  expect(tryWasmCtcForward({ ...q, logProbs, alpha, nll })).toBe(true);
+  expect(tryWasmCtcForward({ ...q, logProbs, alpha, nll }, KS)).toBe(true);
   const dlogits = heapArr(Float32Array, B * T * C, 2).fill(NaN);
   const work = heapArr(Float64Array, ctcBackwardWorkSize(T, C, S), 1).fill(NaN);
-  expect(tryWasmCtcBackward({ ...q, logProbs, alpha, nll, dnll: p.dnll, dlogits, work })).toBe(true);
+  expect(tryWasmCtcBackward({ ...q, logProbs, alpha, nll, dnll: p.dnll, dlogits, work }, KS)).toBe(true);
   return { logProbs, alpha, nll, dlogits };
 }
 
-const variants: WasmVariant[] = relaxedSimdSupported() ? ['simd128', 'relaxed-simd'] : ['simd128'];
+/** The build under test: the wasm module (both variants) and, when it is built here, the native add-on. */
+let KS: KernelSet = WASM_KERNELS;
+const builds: { name: string; ks: KernelSet; variant: WasmVariant | null }[] = (
+  relaxedSimdSupported() ? (['simd128', 'relaxed-simd'] as const) : (['simd128'] as const)
+).map((v) => ({ name: `wasm ${v}`, ks: WASM_KERNELS, variant: v }));
+if (nativeAvailable()) builds.push({ name: 'native', ks: NATIVE_KERNELS, variant: null });
 
-describe.each(variants)('wasm CTC vs ref (%s)', (variant) => {
-  beforeAll(() => setWasmVariant(variant));
-  afterAll(() => setWasmVariant(relaxedSimdSupported() ? 'relaxed-simd' : 'simd128'));
+describe.each(builds)('$name CTC vs ref', ({ ks, variant }) => {
+  beforeAll(() => {
+    if (variant !== null) setWasmVariant(variant);
+    KS = ks;
+  });
+  afterAll(() => {
+    if (variant !== null) setWasmVariant(relaxedSimdSupported() ? 'relaxed-simd' : 'simd128');
+    KS = WASM_KERNELS;
+  });
 
   it('runs the requested build', () => {
-    expect(wasmKernels()).not.toBeNull();
-    expect(wasmVariant()).toBe(variant);
+    expect(KS.kernels()).not.toBeNull();
+    if (variant !== null) expect(wasmVariant()).toBe(variant);
   });
 
   for (const kind of ['random', 'edge'] as const) {

@@ -26,7 +26,8 @@ import type { CrossEntropyReduction } from '../../src/kernels/ref/losses.js';
 import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../../src/kernels/ref/lstm.js';
 import { adagradStep, adamStep, rmspropStep, sgdStep } from '../../src/kernels/ref/optim.js';
 import { rnnBackward, rnnBackwardWorkSize, rnnCacheSize, rnnForward } from '../../src/kernels/ref/rnn.js';
-import { type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmKernels, wasmVariant } from '../../src/kernels/wasm/backend.js';
+import { NATIVE_KERNELS, nativeAvailable, nativeLoadError } from '../../src/kernels/native/backend.js';
+import { type KernelSet, WASM_KERNELS, type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmVariant } from '../../src/kernels/wasm/backend.js';
 import { tryWasmEmbeddingBackward, tryWasmEmbeddingForward } from '../../src/kernels/wasm/embedding.js';
 import { tryWasmSoftmaxCrossEntropyBackward, tryWasmSoftmaxCrossEntropyForward } from '../../src/kernels/wasm/losses.js';
 import { tryWasmAdagradStep, tryWasmAdamStep, tryWasmRmspropStep, tryWasmSgdStep } from '../../src/kernels/wasm/optim.js';
@@ -241,15 +242,15 @@ function forward(kind: Kind, p: Problem, wasm: boolean): Fwd {
   const o: Fwd = { y: mk(B * T * H), hT: mk(B * H), cT: kind === 'lstm' ? mk(B * H) : null, cache: mk(cacheSize(kind, B, T, H)) };
   if (kind === 'lstm') {
     const a = { ...p, y: o.y, hT: o.hT, cT: o.cT!, cache: o.cache };
-    if (wasm) expect(tryWasmLstmForward(a)).toBe(true);
+    if (wasm) expect(tryWasmLstmForward(a, KS)).toBe(true);
     else lstmForward(a);
   } else if (kind === 'gru' || kind === 'gru-keras') {
     const a = { ...p, resetAfter: kind === 'gru', y: o.y, hT: o.hT, cache: o.cache };
-    if (wasm) expect(tryWasmGruForward(a)).toBe(true);
+    if (wasm) expect(tryWasmGruForward(a, KS)).toBe(true);
     else gruForward(a);
   } else {
     const a = { ...p, activation: kind === 'rnn-tanh' ? ('tanh' as const) : ('relu' as const), y: o.y, hT: o.hT, cache: o.cache };
-    if (wasm) expect(tryWasmRnnForward(a)).toBe(true);
+    if (wasm) expect(tryWasmRnnForward(a, KS)).toBe(true);
     else rnnForward(a);
   }
   return o;
@@ -275,15 +276,15 @@ function backward(kind: Kind, c: RCase, p: Problem, cache: Float32Array, d: OutG
   const common = { ...p, cache: cacheIn, dy: dd.dy, dhT: dd.dhT, dx: g.dx, dh0: g.dh0, dwih: g.dwih, dwhh: g.dwhh, dbih: g.dbih, dbhh: g.dbhh, work };
   if (kind === 'lstm') {
     const a = { ...common, dcT: dd.dcT, dc0: g.dc0 };
-    if (wasm) expect(tryWasmLstmBackward(a)).toBe(true);
+    if (wasm) expect(tryWasmLstmBackward(a, KS)).toBe(true);
     else lstmBackward(a);
   } else if (kind === 'gru' || kind === 'gru-keras') {
     const a = { ...common, resetAfter: kind === 'gru' };
-    if (wasm) expect(tryWasmGruBackward(a)).toBe(true);
+    if (wasm) expect(tryWasmGruBackward(a, KS)).toBe(true);
     else gruBackward(a);
   } else {
     const a = { ...common, activation: kind === 'rnn-tanh' ? ('tanh' as const) : ('relu' as const) };
-    if (wasm) expect(tryWasmRnnBackward(a)).toBe(true);
+    if (wasm) expect(tryWasmRnnBackward(a, KS)).toBe(true);
     else rnnBackward(a);
   }
   return g;
@@ -362,13 +363,30 @@ const ALL_ON: Omit<RCase, 'B' | 'T' | 'I' | 'H'> = {
   dh0: true,
 };
 
-const variants: WasmVariant[] = relaxedSimdSupported() ? ['simd128', 'relaxed-simd'] : ['simd128'];
+/** The build of the kernels under test (the wrappers' KernelSet): wasm, or the native add-on. */
+let KS: KernelSet = WASM_KERNELS;
 
-describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
-  beforeAll(() => setWasmVariant(variant));
-  afterAll(() => setWasmVariant(relaxedSimdSupported() ? 'relaxed-simd' : 'simd128'));
+interface Build {
+  name: string;
+  ks: KernelSet;
+  variant: WasmVariant | null;
+}
+const builds: Build[] = (relaxedSimdSupported() ? (['simd128', 'relaxed-simd'] as const) : (['simd128'] as const)).map((v) => ({ name: `wasm ${v}`, ks: WASM_KERNELS, variant: v }));
+// The native add-on when it is built here (npm install / npm run build:native; CI has a compiler).
+if (nativeAvailable()) builds.push({ name: 'native', ks: NATIVE_KERNELS, variant: null });
+else console.log(`native kernels not tested: ${nativeLoadError()}`);
 
-  it('is the active build', () => {
+describe.each(builds)('$name kernels vs ref', ({ name, ks, variant }) => {
+  beforeAll(() => {
+    if (variant !== null) setWasmVariant(variant);
+    KS = ks;
+  });
+  afterAll(() => {
+    if (variant !== null) setWasmVariant(relaxedSimdSupported() ? 'relaxed-simd' : 'simd128');
+    KS = WASM_KERNELS;
+  });
+
+  it.runIf(variant !== null)('is the active build', () => {
     expect(wasmVariant()).toBe(variant);
   });
 
@@ -450,7 +468,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
 
   it('reports the largest recurrent deviation from ref (float32 rounding)', () => {
     // Filled by the tests above; printed for the record.
-    console.log(`wasm (${variant}) recurrent kernels: largest |wasm − ref| / (scale + |ref|) = ${worst.toExponential(2)}`);
+    console.log(`${name} recurrent kernels: largest |wasm − ref| / (scale + |ref|) = ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(TOL);
     worst = 0;
   });
@@ -502,7 +520,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
                 ['p', 'g', 'm', 'v', 'vmax'],
                 (rng, n) => [rand(rng, n), null, rand(rng, n, -0.1, 0.1), rand(rng, n, 0, 0.01), amsgrad ? rand(rng, n, 0, 0.01) : null],
                 (a, n, step) => adamStep(mk(a, n, step)),
-                (a, n, step) => tryWasmAdamStep(mk(a, n, step)),
+                (a, n, step) => tryWasmAdamStep(mk(a, n, step), KS),
                 `adam ${JSON.stringify(o)}`,
               );
             }
@@ -523,7 +541,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
               ['p', 'g', 'buf'],
               (rng, n) => [rand(rng, n), null, momentum !== 0 ? nans(n) : null],
               (a, n, step) => sgdStep(mk(a, n, step)),
-              (a, n, step) => tryWasmSgdStep(mk(a, n, step)),
+              (a, n, step) => tryWasmSgdStep(mk(a, n, step), KS),
               `sgd ${JSON.stringify(o)}`,
             );
           }
@@ -540,7 +558,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
                 ['p', 'g', 'sq', 'gradAvg', 'buf'],
                 (rng, n) => [rand(rng, n), null, rand(rng, n, 0, 0.1), centered ? rand(rng, n, -0.01, 0.01) : null, momentum > 0 ? rand(rng, n) : null],
                 (a, n) => rmspropStep(mk(a, n)),
-                (a, n) => tryWasmRmspropStep(mk(a, n)),
+                (a, n) => tryWasmRmspropStep(mk(a, n), KS),
                 `rmsprop ${JSON.stringify(o)}`,
               );
             }
@@ -556,7 +574,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
               ['p', 'g', 'sum'],
               (rng, n) => [rand(rng, n), null, rand(rng, n, 0, 0.1)],
               (a, n, step) => adagradStep(mk(a, n, step)),
-              (a, n, step) => tryWasmAdagradStep(mk(a, n, step)),
+              (a, n, step) => tryWasmAdagradStep(mk(a, n, step), KS),
               `adagrad ${JSON.stringify(o)}`,
             );
           }
@@ -584,7 +602,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
               const probs = heapF32(N * C, 1).fill(NaN);
               const losses = reduction === 'none' ? heapF32(N, 2).fill(NaN) : null;
               const what = `N=${N} C=${C} weighted=${weighted} ε=${labelSmoothing} ${reduction}`;
-              const got = tryWasmSoftmaxCrossEntropyForward({ ...common, classWeights: onHeap(classWeights), logits: onHeap(logits)!, probs, losses });
+              const got = tryWasmSoftmaxCrossEntropyForward({ ...common, classWeights: onHeap(classWeights), logits: onHeap(logits)!, probs, losses }, KS);
               expect(got, what).not.toBeNull();
               expect(got!.weightSum, what).toBe(ref.weightSum);
               expect(Math.abs(got!.loss - ref.loss), what).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(ref.loss)));
@@ -596,7 +614,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
               softmaxCrossEntropyBackward({ ...common, classWeights, probs: probsRef, dloss: 0.7, dlosses, dlogits: dRef });
               const dW = heapF32(N * C, 3).fill(NaN);
               expect(
-                tryWasmSoftmaxCrossEntropyBackward({ ...common, classWeights: onHeap(classWeights), probs: onHeap(probsRef)!, dloss: 0.7, dlosses: onHeap(dlosses), dlogits: dW }),
+                tryWasmSoftmaxCrossEntropyBackward({ ...common, classWeights: onHeap(classWeights), probs: onHeap(probsRef)!, dloss: 0.7, dlosses: onHeap(dlosses), dlogits: dW }, KS),
                 what,
               ).toBe(true);
               expect(sameBits(dW, dRef), `backward ${what}`).toBe(true);
@@ -617,13 +635,13 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
           refEmbeddingForward({ N, V, E, ids, table, y: yRef });
           const y = heapF32(N * E, 1).fill(NaN);
           const idsHeap = N > 5 ? (() => { const ptr = heap.alloc(N * 4); blocks.push(ptr); const a = new Int32Array(heap.buffer, ptr, N); a.set(ids); return a; })() : ids;
-          expect(tryWasmEmbeddingForward({ N, V, E, ids: idsHeap, table: onHeap(table)!, y })).toBe(true);
+          expect(tryWasmEmbeddingForward({ N, V, E, ids: idsHeap, table: onHeap(table)!, y }, KS)).toBe(true);
           expect(sameBits(y, yRef)).toBe(true);
           const dy = rand(rng, N * E);
           const dtRef = rand(rng, V * E);
           const dt = onHeap(dtRef)!;
           refEmbeddingBackward({ N, V, E, ids, dy, dtable: dtRef, paddingIdx });
-          expect(tryWasmEmbeddingBackward({ N, V, E, ids: idsHeap, dy: onHeap(dy)!, dtable: dt, paddingIdx })).toBe(true);
+          expect(tryWasmEmbeddingBackward({ N, V, E, ids: idsHeap, dy: onHeap(dy)!, dtable: dt, paddingIdx }, KS)).toBe(true);
           expect(sameBits(dt, dtRef), `E=${E} N=${N} pad=${paddingIdx}`).toBe(true);
         }
   });
@@ -631,7 +649,7 @@ describe.each(variants)('wasm kernels vs ref (%s)', (variant) => {
   // ---- the sigmoid / tanh approximations -----------------------------------------------------
 
   it('sigmoid and tanh are within 2e-7 and 4e-7 relative error (3 and 6 ulp, see csrc/vmath.h) of the exact values', () => {
-    const k = wasmKernels()!;
+    const k = KS.kernels()!;
     const n = 1 << 18;
     const x = heapF32(n);
     const rng = new Rng(1);

@@ -34,7 +34,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The csrc/ files the add-on exposes (native/recurrent.c declares their functions). */
-const KERNELS = ['csrc/gemm.c'];
+const KERNELS = ['csrc/gemm.c', 'csrc/recurrent.c', 'csrc/losses.c', 'csrc/optim.c', 'csrc/embedding.c', 'csrc/ctc.c', 'csrc/activations.c'];
+/**
+ * The files whose float arithmetic the compiler may fuse into FMA (GCC's default): the GEMM and
+ * the recurrences, like the relaxed-SIMD wasm build. The others (optimizers, losses, embedding,
+ * CTC, activations) are compiled with -ffp-contract=off, so they stay bit-identical to the
+ * reference as their wasm build is (test/kernels/wasm_parity.test.ts).
+ */
+const FMA_OK = new Set(['csrc/gemm.c', 'csrc/recurrent.c']);
 const GLUE = 'native/recurrent.c';
 const OUT_DIR = 'native/build';
 const OUT = `${OUT_DIR}/recurrent.node`;
@@ -191,7 +198,9 @@ function build() {
       // -w: csrc/ carries wasm-only attributes (export_name) and clang pragmas other compilers ignore.
       // GEMV_T_GROUPS=4: csrc/gemm.c's setting for FMA builds (native CPUs have ≥ 16 vector
       // registers; measured 12.4 → 15.6 GFLOP/s at 1×1024×256 NT; results are unchanged).
-      run(cc, ['-O3', arch, '-fPIC', '-fvisibility=hidden', '-w', '-DGEMV_T_GROUPS=4', '-c', src, '-o', obj], `compiling ${src}`);
+      // -ffp-contract=off outside FMA_OK: see there.
+      const contract = FMA_OK.has(src) ? [] : ['-ffp-contract=off'];
+      run(cc, ['-O3', arch, '-fPIC', '-fvisibility=hidden', '-w', ...contract, '-DGEMV_T_GROUPS=4', '-c', src, '-o', obj], `compiling ${src}`);
       objects.push(obj);
     }
     const glueObj = join(tmp, 'recurrent.o');

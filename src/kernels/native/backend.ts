@@ -21,14 +21,36 @@
 import type { FloatArray } from '../../tensor/tensor.js';
 import { heap } from '../../tensor/tensor.js';
 import { gemm as refGemm } from '../ref/gemm.js';
+import type { CoreKernels, KernelSet } from '../wasm/backend.js';
 
-/** The kernels of native/recurrent.c bound to one memory. */
-interface Binding {
-  /** csrc/gemm.c's sgemm; arguments in the block (see tryNativeGemm). */
-  sgemm(): void;
+/** The kernels the add-on exports besides sgemm: the wasm module's, with the same arguments. */
+const CORE: readonly (keyof CoreKernels)[] = [
+  'recurrent_work_bytes',
+  'rnn_forward',
+  'rnn_backward',
+  'lstm_forward',
+  'lstm_backward',
+  'gru_forward',
+  'gru_backward',
+  'sgd_step',
+  'adam_step',
+  'rmsprop_step',
+  'adagrad_step',
+  'softmax_xent_rows',
+  'softmax_xent_backward',
+  'ctc_forward',
+  'ctc_backward',
+  'embedding_forward',
+  'embedding_backward',
+  'sigmoid_f32',
+  'tanh_f32',
+];
+
+/** The kernels of native/recurrent.c bound to one memory; each takes its arguments from the block. */
+type Binding = Record<keyof CoreKernels | 'sgemm' | 'sgemm_scratch_bytes', () => number | undefined> & {
   /** Takes the memory's current buffer after growth; true if byte 0 moved. */
   refresh(view: Uint8Array): boolean;
-}
+};
 
 /** What native/recurrent.c exports. */
 interface Addon {
@@ -52,6 +74,11 @@ interface Loaded {
   buf: ArrayBufferLike;
   /** How many times refresh() found byte 0 at another address (0 for a shared memory). */
   moves: number;
+  /** The kernels with the wasm module's signatures (arguments written to the block). */
+  core: CoreKernels;
+  /** Byte address and size of the kernels' workspace in the heap (it only grows). */
+  ws: number;
+  wsBytes: number;
 }
 
 /** The add-on, relative to this module. */
@@ -84,7 +111,9 @@ function load(): Loaded | null {
     const argsPtr = heap.alloc(addon.argsMax * 8); // for the life of the process, like wasm's scratch
     const buf = heap.buffer;
     const k = addon.attach(new Uint8Array(buf), argsPtr);
-    loaded = { addon, k, file, args: new Float64Array(buf, argsPtr, addon.argsMax), buf, moves: 0 };
+    const n: Loaded = { addon, k, file, args: new Float64Array(buf, argsPtr, addon.argsMax), buf, moves: 0, core: {} as CoreKernels, ws: 0, wsBytes: 0 };
+    n.core = coreKernels(n);
+    loaded = n;
   } catch (e) {
     loaded = null;
     loadError = e instanceof Error ? e.message : String(e);
@@ -115,6 +144,52 @@ export function nativeInfo(): { file: string; buildInfo: string; sourceHash: str
 export function nativeBaseMoves(): number {
   return load()?.moves ?? -1;
 }
+
+/** Gives the add-on the heap's new length when the memory has grown since the last call. */
+function sync(n: Loaded): void {
+  const buf = heap.buffer;
+  if (buf !== n.buf) {
+    if (n.k.refresh(new Uint8Array(buf))) n.moves++;
+    n.buf = buf;
+  }
+}
+
+/** The add-on's kernels as functions with the wasm module's arguments: each writes them to the block and calls. */
+function coreKernels(n: Loaded): CoreKernels {
+  const out: Record<string, (...args: number[]) => number | undefined> = {};
+  for (const name of CORE) {
+    const fn = n.k[name];
+    out[name] = (...args: number[]) => {
+      sync(n);
+      const a = n.args;
+      for (let i = 0; i < args.length; i++) a[i] = args[i]!;
+      return fn();
+    };
+  }
+  return out as unknown as CoreKernels;
+}
+
+/**
+ * The byte address of a workspace of at least `bytes` bytes in the heap for the native kernels,
+ * valid until the next call (the rules of `wasmWorkspace`: take every other address first).
+ */
+function nativeWorkspace(bytes: number): number {
+  const n = load();
+  if (n === null) throw new Error(`recurrent: internal error: the native kernels are not loaded: ${loadError}`);
+  if (bytes > n.wsBytes) {
+    const size = Math.max(bytes, Math.ceil(n.wsBytes * 1.5), 1 << 16);
+    if (n.ws !== 0) heap.free(n.ws);
+    n.ws = heap.alloc(size);
+    n.wsBytes = size;
+  }
+  return n.ws;
+}
+
+/**
+ * The native add-on as a KernelSet: the wrappers of src/kernels/wasm/ (tryWasmLstmForward, …) run
+ * its kernels when given this, with the same arguments, checks and fallbacks as for wasm.
+ */
+export const NATIVE_KERNELS: KernelSet = { kernels: () => load()?.core ?? null, workspace: nativeWorkspace };
 
 /** `arr` (a Float32Array view on the heap) can hold `n` elements from element `off` on. */
 function fits(arr: Float32Array, off: number, n: number): boolean {
@@ -154,12 +229,7 @@ export function tryNativeGemm(
     if (!fits(A, aOff, transA ? (K - 1) * lda + M : (M - 1) * lda + K)) return false;
     if (!fits(B, bOff, transB ? (N - 1) * ldb + K : (K - 1) * ldb + N)) return false;
   }
-  const buf = heap.buffer;
-  if (buf !== n.buf) {
-    // The memory grew: give the add-on its new length.
-    if (n.k.refresh(new Uint8Array(buf))) n.moves++;
-    n.buf = buf;
-  }
+  sync(n);
   const a = n.args;
   a[0] = transA ? 1 : 0;
   a[1] = transB ? 1 : 0;

@@ -248,6 +248,45 @@ export function wasmWorkspace(bytes: number): number {
   return w.ws;
 }
 
+/** The csrc/ kernels the native add-on exports too, with the same names and arguments (byte addresses in the heap). */
+export type CoreKernels = Pick<
+  KernelExports,
+  | 'recurrent_work_bytes'
+  | 'rnn_forward'
+  | 'rnn_backward'
+  | 'lstm_forward'
+  | 'lstm_backward'
+  | 'gru_forward'
+  | 'gru_backward'
+  | 'sgd_step'
+  | 'adam_step'
+  | 'rmsprop_step'
+  | 'adagrad_step'
+  | 'softmax_xent_rows'
+  | 'softmax_xent_backward'
+  | 'ctc_forward'
+  | 'ctc_backward'
+  | 'embedding_forward'
+  | 'embedding_backward'
+  | 'sigmoid_f32'
+  | 'tanh_f32'
+>;
+
+/**
+ * One build of the csrc/ kernels working in place on the heap: the wasm module (`WASM_KERNELS`) or
+ * the native add-on (`NATIVE_KERNELS` of native/backend.ts). The wrappers in this directory take
+ * one (default: wasm), so both backends share their argument conventions.
+ */
+export interface KernelSet {
+  /** The kernels, or null when this build cannot load here. */
+  kernels(): CoreKernels | null;
+  /** A workspace of at least `bytes` bytes in the heap for these kernels (see `wasmWorkspace`). */
+  workspace(bytes: number): number;
+}
+
+/** The wasm module as a KernelSet. */
+export const WASM_KERNELS: KernelSet = { kernels: wasmKernels, workspace: wasmWorkspace };
+
 /** True when the wasm module loads here (it is then loaded). */
 export function wasmAvailable(): boolean {
   return load() !== null;

@@ -5,13 +5,14 @@
  * the heap (as autograd/ctc_op.ts allocates them); otherwise `tryWasm*` returns false and writes
  * nothing. Integer arrays and dnll that are not on the heap, and the backward's β, live in the
  * kernels' workspace (the caller's `work` is not used). Results agree with the reference to float32
- * rounding (logProbs from vmath.h's vexp; α, nll and β to ≈ 1e-15 relative).
+ * rounding (logProbs from vmath.h's vexp; α, nll and β to ≈ 1e-15 relative). Given
+ * `NATIVE_KERNELS`, they run the native add-on's build of the same C.
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
 import { heap } from '../../tensor/tensor.js';
 import type { CtcArgs } from '../ref/ctc.js';
-import { f32Addr, intAddr, wasmKernels, wasmWorkspace } from './backend.js';
+import { type KernelSet, WASM_KERNELS, f32Addr, intAddr } from './backend.js';
 
 /** Byte address of a Float64Array view on the heap holding ≥ n elements, else -1. */
 function f64Addr(arr: FloatArray, n: number): number {
@@ -31,14 +32,14 @@ interface IntSlot {
  * Reserves the workspace for `doubles` float64 elements followed by the int arrays not on the heap,
  * copies those in, and returns the workspace address (float64 area first) and the int addresses.
  */
-function workspaceWithInts(doubles: number, ints: IntSlot[]): number {
+function workspaceWithInts(ks: KernelSet, doubles: number, ints: IntSlot[]): number {
   let bytes = align16(doubles * 8);
   const offs: number[] = [];
   for (const s of ints) {
     offs.push(s.addr < 0 ? bytes : -1);
     if (s.addr < 0) bytes += align16(s.n * 4);
   }
-  const ws = wasmWorkspace(Math.max(bytes, 16));
+  const ws = ks.workspace(Math.max(bytes, 16));
   ints.forEach((s, i) => {
     if (s.addr < 0) {
       s.addr = ws + offs[i]!;
@@ -59,8 +60,8 @@ function intSlots(a: CtcArgs): IntSlot[] | null {
 }
 
 /** ref/ctc.ts `ctcForward` in wasm; false (nothing written) when the arrays do not qualify. */
-export function tryWasmCtcForward(a: CtcArgs & { logProbs: FloatArray; alpha: FloatArray; nll: FloatArray }): boolean {
-  const k = wasmKernels();
+export function tryWasmCtcForward(a: CtcArgs & { logProbs: FloatArray; alpha: FloatArray; nll: FloatArray }, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, C, S, blank } = a;
   if (B <= 0 || T <= 0 || C <= 0) return false;
@@ -72,7 +73,7 @@ export function tryWasmCtcForward(a: CtcArgs & { logProbs: FloatArray; alpha: Fl
   if (z <= 0 || lp <= 0 || al <= 0 || nll <= 0) return false;
   const ints = intSlots(a);
   if (ints === null) return false;
-  workspaceWithInts(0, ints);
+  workspaceWithInts(ks, 0, ints);
   k.ctc_forward(B, T, C, S, blank, z, ints[0]!.addr, ints[1]!.addr, ints[2]!.addr, lp, al, nll);
   return true;
 }
@@ -80,8 +81,9 @@ export function tryWasmCtcForward(a: CtcArgs & { logProbs: FloatArray; alpha: Fl
 /** ref/ctc.ts `ctcBackward` in wasm; false (nothing written) when the arrays do not qualify. */
 export function tryWasmCtcBackward(
   a: CtcArgs & { logProbs: FloatArray; alpha: FloatArray; nll: FloatArray; dnll: ArrayLike<number>; dlogits: FloatArray; work: FloatArray },
+  ks: KernelSet = WASM_KERNELS,
 ): boolean {
-  const k = wasmKernels();
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, C, S, blank, dnll } = a;
   if (B <= 0 || T <= 0 || C <= 0 || dnll.length < B) return false;
@@ -95,7 +97,7 @@ export function tryWasmCtcBackward(
   if (ints === null) return false;
   const g = Float64Array.from({ length: B }, (_, i) => dnll[i]!); // read before the heap may grow
   // Workspace: dnll (B doubles), then the backward's work (C + T·W doubles), then int copies.
-  const ws = workspaceWithInts(B + C + T * W, ints);
+  const ws = workspaceWithInts(ks, B + C + T * W, ints);
   new Float64Array(heap.buffer, ws, B).set(g);
   k.ctc_backward(B, T, C, S, blank, ints[0]!.addr, ints[1]!.addr, ints[2]!.addr, lp, al, nll, ws, dz, ws + B * 8);
   return true;

@@ -5,7 +5,7 @@
  * precision, as in the reference. The backward is bit-identical to the reference; the forward's
  * probabilities and loss agree to float32 rounding. Each `tryWasm*` returns null / false (nothing
  * written) when an array is not a Float32Array view on the heap; targets that are not on the heap
- * are copied into the workspace.
+ * are copied into the workspace. Given `NATIVE_KERNELS`, they run the native add-on's build of the C.
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
@@ -16,12 +16,13 @@ import {
   type SoftmaxCrossEntropyForwardArgs,
   type SoftmaxCrossEntropyResult,
 } from '../ref/losses.js';
-import { f32Addr, intAddr, wasmKernels, wasmWorkspace } from './backend.js';
+import { type KernelSet, WASM_KERNELS, f32Addr, intAddr } from './backend.js';
 
 export function tryWasmSoftmaxCrossEntropyForward<A extends FloatArray>(
   args: SoftmaxCrossEntropyForwardArgs<A>,
+  ks: KernelSet = WASM_KERNELS,
 ): SoftmaxCrossEntropyResult | null {
-  const k = wasmKernels();
+  const k = ks.kernels();
   if (k === null) return null;
   const { N, C, targets, classWeights, labelSmoothing: eps } = args;
   const ignoreIndex = args.ignoreIndex ?? DEFAULT_IGNORE_INDEX;
@@ -40,7 +41,7 @@ export function tryWasmSoftmaxCrossEntropyForward<A extends FloatArray>(
   }
   const lossesAddr = losses instanceof Float32Array ? f32Addr(losses, N) : -1;
   const targetsAddr = intAddr(targets, N);
-  const stats = wasmWorkspace(N * 24);
+  const stats = ks.workspace(N * 24);
   k.softmax_xent_rows(N, C, z, probs, w, eps !== 0 ? 1 : 0, stats);
   // Views taken after the workspace: growing a non-shared heap detaches the earlier ones.
   const st = new Float64Array(heap.buffer, stats, 3 * N);
@@ -69,8 +70,8 @@ export function tryWasmSoftmaxCrossEntropyForward<A extends FloatArray>(
   return { loss, weightSum };
 }
 
-export function tryWasmSoftmaxCrossEntropyBackward<A extends FloatArray>(args: SoftmaxCrossEntropyBackwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmSoftmaxCrossEntropyBackward<A extends FloatArray>(args: SoftmaxCrossEntropyBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { N, C, targets, classWeights, labelSmoothing: eps, dloss } = args;
   const ignoreIndex = args.ignoreIndex ?? DEFAULT_IGNORE_INDEX;
@@ -97,7 +98,7 @@ export function tryWasmSoftmaxCrossEntropyBackward<A extends FloatArray>(args: S
   const g = reduction === 'mean' ? dloss / weightSum : dloss;
   let tg = intAddr(targets, N);
   if (tg < 0) {
-    tg = wasmWorkspace(N * 4);
+    tg = ks.workspace(N * 4);
     new Int32Array(heap.buffer, tg, N).set(targets.subarray(0, N));
   }
   k.softmax_xent_backward(N, C, tg, ignoreIndex, w, eps, W, g, dl, probs, dz);

@@ -2,15 +2,16 @@
  * Optimizer updates in wasm (csrc/optim.c): same arguments as `ref/optim.ts` and bit-identical
  * results for Float32 arrays (double-precision arithmetic, one rounding per stored value, the
  * step-dependent scalars computed here exactly as the reference computes them). Each `tryWasm*`
- * returns false (nothing written) when an array is not a Float32Array view on the heap.
+ * returns false (nothing written) when an array is not a Float32Array view on the heap. They run the
+ * wasm module, or the native add-on's build of the same C when given `NATIVE_KERNELS`.
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
 import type { AdagradStepArgs, AdamStepArgs, RmspropStepArgs, SgdStepArgs } from '../ref/optim.js';
-import { f32Addr, wasmKernels } from './backend.js';
+import { type KernelSet, WASM_KERNELS, f32Addr } from './backend.js';
 
-export function tryWasmSgdStep<A extends FloatArray>(a: SgdStepArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmSgdStep<A extends FloatArray>(a: SgdStepArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { n } = a;
   const p = f32Addr(a.p, n);
@@ -21,8 +22,8 @@ export function tryWasmSgdStep<A extends FloatArray>(a: SgdStepArgs<A>): boolean
   return true;
 }
 
-export function tryWasmAdamStep<A extends FloatArray>(a: AdamStepArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmAdamStep<A extends FloatArray>(a: AdamStepArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { n } = a;
   const p = f32Addr(a.p, n);
@@ -41,8 +42,8 @@ export function tryWasmAdamStep<A extends FloatArray>(a: AdamStepArgs<A>): boole
   return true;
 }
 
-export function tryWasmRmspropStep<A extends FloatArray>(a: RmspropStepArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmRmspropStep<A extends FloatArray>(a: RmspropStepArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { n } = a;
   const p = f32Addr(a.p, n);
@@ -55,8 +56,8 @@ export function tryWasmRmspropStep<A extends FloatArray>(a: RmspropStepArgs<A>):
   return true;
 }
 
-export function tryWasmAdagradStep<A extends FloatArray>(a: AdagradStepArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmAdagradStep<A extends FloatArray>(a: AdagradStepArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { n } = a;
   const p = f32Addr(a.p, n);

@@ -4,7 +4,8 @@
  * backend and the backward on the other agree. Each `tryWasm*` runs the kernel when every float
  * array is a Float32Array view on the heap long enough for its shape, and returns false otherwise
  * (nothing written; the caller runs the reference). A mask that is not on the heap is copied into
- * the workspace.
+ * the workspace. Given `NATIVE_KERNELS` (native/backend.ts) they run the native add-on's build of
+ * the same C, on one thread.
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
@@ -12,7 +13,7 @@ import { heap } from '../../tensor/tensor.js';
 import type { GruBackwardArgs, GruForwardArgs } from '../ref/gru.js';
 import type { LstmBackwardArgs, LstmForwardArgs } from '../ref/lstm.js';
 import type { RnnBackwardArgs, RnnForwardArgs } from '../ref/rnn.js';
-import { f32Addr, intAddr, wasmKernels, wasmWorkspace } from './backend.js';
+import { type KernelSet, WASM_KERNELS, f32Addr, intAddr } from './backend.js';
 
 const CELL_RNN = 0;
 const CELL_LSTM = 1;
@@ -28,17 +29,17 @@ function allOk(addrs: readonly number[]): boolean {
  * The workspace for `kernelBytes` plus, when the mask is not on the heap, a copy of it behind;
  * returns [ws, maskAddr]. Called after every other address was taken (it may grow the heap).
  */
-function workspaceWithMask(kernelBytes: number, mask: Uint8Array | null, n: number): [number, number] {
-  if (mask === null) return [wasmWorkspace(kernelBytes), 0];
+function workspaceWithMask(ks: KernelSet, kernelBytes: number, mask: Uint8Array | null, n: number): [number, number] {
+  if (mask === null) return [ks.workspace(kernelBytes), 0];
   const onHeap = intAddr(mask, n);
-  if (onHeap >= 0) return [wasmWorkspace(kernelBytes), onHeap];
-  const ws = wasmWorkspace(kernelBytes + n);
+  if (onHeap >= 0) return [ks.workspace(kernelBytes), onHeap];
+  const ws = ks.workspace(kernelBytes + n);
   heap.u8.set(mask.subarray(0, n), ws + kernelBytes);
   return [ws, ws + kernelBytes];
 }
 
-export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   if (a.mask !== null && a.mask.length < B * T) return false;
@@ -48,13 +49,13 @@ export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>): b
     f32Addr(a.cache, 2 * B * T * H),
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[7] === 0 || p[9] === 0) return false;
-  const [ws, mask] = workspaceWithMask(k.recurrent_work_bytes(CELL_RNN, H), a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_RNN, H), a.mask, B * T);
   k.rnn_forward(B, T, I, H, a.activation === 'relu' ? 1 : 0, p[0], p[1], p[2], p[3], p[4], p[5], mask, a.reverse ? 1 : 0, p[6], p[7], p[8], p[9], ws);
   return true;
 }
 
-export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   if (a.mask !== null && a.mask.length < B * T) return false;
@@ -65,13 +66,13 @@ export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>):
     f32Addr(a.work, B * T * H + 2 * B * H),
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[9] === 0 || p[10] === 0 || p[13] === 0) return false;
-  const [ws, mask] = workspaceWithMask(k.recurrent_work_bytes(CELL_RNN, H), a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_RNN, H), a.mask, B * T);
   k.rnn_backward(B, T, I, H, a.activation === 'relu' ? 1 : 0, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], ws);
   return true;
 }
 
-export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 4 * H;
@@ -82,13 +83,13 @@ export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>):
     f32Addr(a.hT, B * H), f32Addr(a.cT, B * H), f32Addr(a.cache, 6 * B * T * H),
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[8] === 0 || p[11] === 0) return false;
-  const [ws, mask] = workspaceWithMask(k.recurrent_work_bytes(CELL_LSTM, H), a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_LSTM, H), a.mask, B * T);
   k.lstm_forward(B, T, I, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6], mask, a.reverse ? 1 : 0, p[7], p[8], p[9], p[10], p[11], ws);
   return true;
 }
 
-export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 4 * H;
@@ -100,13 +101,13 @@ export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>
     f32Addr(a.dwhh, G * H), f32Addr(a.dbih, G), f32Addr(a.dbhh, G), f32Addr(a.work, 4 * B * T * H + 3 * B * H),
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[11] === 0 || p[12] === 0 || p[15] === 0) return false;
-  const [ws, mask] = workspaceWithMask(k.recurrent_work_bytes(CELL_LSTM, H), a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_LSTM, H), a.mask, B * T);
   k.lstm_backward(B, T, I, H, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], ws);
   return true;
 }
 
-export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 3 * H;
@@ -117,13 +118,13 @@ export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>): b
     f32Addr(a.cache, 6 * B * T * H),
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[7] === 0 || p[9] === 0) return false;
-  const [ws, mask] = workspaceWithMask(k.recurrent_work_bytes(CELL_GRU, H), a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_GRU, H), a.mask, B * T);
   k.gru_forward(B, T, I, H, a.resetAfter ? 1 : 0, p[0], p[1], p[2], p[3], p[4], p[5], mask, a.reverse ? 1 : 0, p[6], p[7], p[8], p[9], ws);
   return true;
 }
 
-export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 3 * H;
@@ -135,7 +136,7 @@ export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>):
     f32Addr(a.work, 4 * B * T * H + 2 * B * H),
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[9] === 0 || p[10] === 0 || p[13] === 0) return false;
-  const [ws, mask] = workspaceWithMask(k.recurrent_work_bytes(CELL_GRU, H), a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_GRU, H), a.mask, B * T);
   k.gru_backward(B, T, I, H, a.resetAfter ? 1 : 0, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], ws);
   return true;
 }
