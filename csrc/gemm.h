@@ -41,4 +41,15 @@ void pack_b_all(int transB, int K, int N, const float *B, int ldb, float *bp);
 void gemm_packed(int M, int N, int K, const float *A, int lda, const float *bp, float beta, float *C, int ldc,
                  float *work);
 
+/*
+ * Boundary `p` of `np` parts of [0, n): about p·n/np rounded to a multiple of `align` (0 for p = 0,
+ * n for p = np). Threads (src/kernels/threads/) run part p of a kernel on [split_at(p), split_at(p+1)).
+ */
+INLINE int split_at(int n, int p, int np, int align) {
+  if (p <= 0) return 0;
+  if (p >= np) return n;
+  const int v = (int)(((long long)n * p / np + align / 2) / align * align);
+  return imin(n, v);
+}
+
 #endif

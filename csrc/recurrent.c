@@ -130,12 +130,24 @@ static void colsum_acc(int R, int n, const float *a, int lda, float *d1, float *
 
 /* ---- Elman RNN ------------------------------------------------------------------------------ */
 
-EXPORT("rnn_forward")
-void rnn_forward(int B, int T, int I, int H, int relu, const float *x, const float *wih, const float *whh,
-                 const float *bih, const float *bhh, const float *h0, const u8 *mask, int reverse,
-                 const float *hmask, float *y, float *hT, float *cache, float *ws) {
+/*
+ * Batch rows [b0, b1) of rnn_forward (of a batch of B): rows are independent, so threads run
+ * disjoint row ranges concurrently, and each row is computed by the same operations whatever the
+ * range (gemm_packed, sgemm), so the result does not depend on how the batch is split.
+ */
+static void rnn_forward_rows(int B, int b0, int b1, int T, int I, int H, int relu, const float *x, const float *wih,
+                             const float *whh, const float *bih, const float *bhh, const float *h0, const u8 *mask,
+                             int reverse, const float *hmask, float *y, float *hT, float *cache, float *ws) {
   const int BTH = B * T * H;
-  float *hc = cache, *hm = cache + BTH;
+  float *hc = cache + b0 * T * H, *hm = cache + BTH + b0 * T * H;
+  x += b0 * T * I;
+  y += b0 * T * H;
+  hT += b0 * H;
+  if (h0 != 0) h0 += b0 * H;
+  if (mask != 0) mask += b0 * T;
+  if (hmask != 0) hmask += b0 * H;
+  B = b1 - b0;
+  if (B <= 0) return;
   sgemm(0, 1, B * T, H, I, 1.0f, x, I, wih, I, 0.0f, hc, H, ws);
   copy_or_zero(hT, h0, B * H);
   float *bp = ws + GEMM_PACKED_WORK_FLOATS;
@@ -164,14 +176,43 @@ void rnn_forward(int B, int T, int I, int H, int relu, const float *x, const flo
   }
 }
 
-EXPORT("rnn_backward")
-void rnn_backward(int B, int T, int I, int H, int relu, const float *x, const float *wih, const float *whh,
-                  const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy,
-                  const float *dhT, float *dx, float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh,
-                  float *work, float *ws) {
+EXPORT("rnn_forward")
+void rnn_forward(int B, int T, int I, int H, int relu, const float *x, const float *wih, const float *whh,
+                 const float *bih, const float *bhh, const float *h0, const u8 *mask, int reverse,
+                 const float *hmask, float *y, float *hT, float *cache, float *ws) {
+  rnn_forward_rows(B, 0, B, T, I, H, relu, x, wih, whh, bih, bhh, h0, mask, reverse, hmask, y, hT, cache, ws);
+}
+
+/* Part `part` of `nparts` of rnn_forward (a range of batch rows), with this thread's `ws`. */
+EXPORT("rnn_forward_part")
+void rnn_forward_part(int part, int nparts, float *ws, int B, int T, int I, int H, int relu, const float *x,
+                      const float *wih, const float *whh, const float *bih, const float *bhh, const float *h0,
+                      const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cache) {
+  rnn_forward_rows(B, split_at(B, part, nparts, MR), split_at(B, part + 1, nparts, MR), T, I, H, relu, x, wih, whh,
+                   bih, bhh, h0, mask, reverse, hmask, y, hT, cache, ws);
+}
+
+/*
+ * rnn_backward in two phases, so threads can share it: `rows` runs the recurrence for batch rows
+ * [b0, b1) (dA, the carried dh, dh0 and dx of those rows); `grads` adds the weight and bias
+ * gradients of output rows [g0, g1) of the gate dimension (here G = H), as GEMMs over all B·T
+ * rows of dA, once every row's dA exists. Each element is computed by the same operations
+ * whatever the ranges.
+ */
+static void rnn_backward_rows(int B, int b0, int b1, int T, int I, int H, int relu, const float *wih,
+                              const float *whh, const u8 *mask, int reverse, const float *hmask, const float *cache,
+                              const float *dy, const float *dhT, float *dx, float *dh0, float *work, float *ws) {
   const int BTH = B * T * H;
-  const float *hc = cache, *hm = cache + BTH;
-  float *da = work, *dhNext = work + BTH, *dhm = work + BTH + B * H;
+  const float *hc = cache + b0 * T * H;
+  float *da = work + b0 * T * H, *dhNext = work + BTH + b0 * H, *dhm = work + BTH + B * H + b0 * H;
+  if (mask != 0) mask += b0 * T;
+  if (hmask != 0) hmask += b0 * H;
+  if (dy != 0) dy += b0 * T * H;
+  if (dhT != 0) dhT += b0 * H;
+  if (dx != 0) dx += b0 * T * I;
+  if (dh0 != 0) dh0 += b0 * H;
+  B = b1 - b0;
+  if (B <= 0) return;
   copy_or_zero(dhNext, dhT, B * H);
   float *bp = ws + GEMM_PACKED_WORK_FLOATS;
   pack_b_all(0, H, H, whh, H, bp);
@@ -199,20 +240,69 @@ void rnn_backward(int B, int T, int I, int H, int relu, const float *x, const fl
   }
   if (dh0 != 0) copy_or_zero(dh0, dhNext, B * H);
   if (dx != 0) sgemm(0, 0, B * T, I, H, 1.0f, da, H, wih, I, 0.0f, dx, I, ws);
-  sgemm(1, 0, H, I, B * T, 1.0f, da, H, x, I, 1.0f, dwih, I, ws);
-  sgemm(1, 0, H, H, B * T, 1.0f, da, H, hm, H, 1.0f, dwhh, H, ws);
-  colsum_acc(B * T, H, da, H, dbih, dbhh);
+}
+
+static void rnn_backward_grads(int B, int T, int I, int H, int g0, int g1, const float *x, const float *cache,
+                               float *dwih, float *dwhh, float *dbih, float *dbhh, const float *work, float *ws) {
+  const int BTH = B * T * H, n = g1 - g0;
+  const float *hm = cache + BTH, *da = work;
+  if (n <= 0) return;
+  sgemm(1, 0, n, I, B * T, 1.0f, da + g0, H, x, I, 1.0f, dwih + g0 * I, I, ws);
+  sgemm(1, 0, n, H, B * T, 1.0f, da + g0, H, hm, H, 1.0f, dwhh + g0 * H, H, ws);
+  colsum_acc(B * T, n, da + g0, H, dbih == 0 ? 0 : dbih + g0, dbhh == 0 ? 0 : dbhh + g0);
+}
+
+EXPORT("rnn_backward")
+void rnn_backward(int B, int T, int I, int H, int relu, const float *x, const float *wih, const float *whh,
+                  const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy,
+                  const float *dhT, float *dx, float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh,
+                  float *work, float *ws) {
+  rnn_backward_rows(B, 0, B, T, I, H, relu, wih, whh, mask, reverse, hmask, cache, dy, dhT, dx, dh0, work, ws);
+  rnn_backward_grads(B, T, I, H, 0, H, x, cache, dwih, dwhh, dbih, dbhh, work, ws);
+}
+
+/* Part `part` of `nparts` of rnn_backward's recurrence (batch rows); run every part before the grads. */
+EXPORT("rnn_backward_rows_part")
+void rnn_backward_rows_part(int part, int nparts, float *ws, int B, int T, int I, int H, int relu, const float *x,
+                            const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
+                            const float *cache, const float *dy, const float *dhT, float *dx, float *dh0, float *dwih,
+                            float *dwhh, float *dbih, float *dbhh, float *work) {
+  (void)x, (void)dwih, (void)dwhh, (void)dbih, (void)dbhh;
+  rnn_backward_rows(B, split_at(B, part, nparts, MR), split_at(B, part + 1, nparts, MR), T, I, H, relu, wih, whh,
+                    mask, reverse, hmask, cache, dy, dhT, dx, dh0, work, ws);
+}
+
+/* Part `part` of `nparts` of rnn_backward's weight and bias gradients (rows of the gate dimension). */
+EXPORT("rnn_backward_grads_part")
+void rnn_backward_grads_part(int part, int nparts, float *ws, int B, int T, int I, int H, int relu, const float *x,
+                             const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
+                             const float *cache, const float *dy, const float *dhT, float *dx, float *dh0, float *dwih,
+                             float *dwhh, float *dbih, float *dbhh, float *work) {
+  (void)relu, (void)wih, (void)whh, (void)mask, (void)reverse, (void)hmask, (void)dy, (void)dhT, (void)dx, (void)dh0;
+  rnn_backward_grads(B, T, I, H, split_at(H, part, nparts, NR), split_at(H, part + 1, nparts, NR), x, cache, dwih,
+                     dwhh, dbih, dbhh, work, ws);
 }
 
 /* ---- LSTM ----------------------------------------------------------------------------------- */
 
-EXPORT("lstm_forward")
-void lstm_forward(int B, int T, int I, int H, const float *x, const float *wih, const float *whh, const float *bih,
-                  const float *bhh, const float *h0, const float *c0, const u8 *mask, int reverse,
-                  const float *hmask, float *y, float *hT, float *cT, float *cache, float *ws) {
+/* Batch rows [b0, b1) of lstm_forward (see rnn_forward_rows). */
+static void lstm_forward_rows(int B, int b0, int b1, int T, int I, int H, const float *x, const float *wih,
+                              const float *whh, const float *bih, const float *bhh, const float *h0, const float *c0,
+                              const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cT,
+                              float *cache, float *ws) {
   const int G = 4 * H;
   const int BTH = B * T * H;
-  float *gates = cache, *hm = cache + 4 * BTH, *cp = cache + 5 * BTH;
+  float *gates = cache + b0 * T * G, *hm = cache + 4 * BTH + b0 * T * H, *cp = cache + 5 * BTH + b0 * T * H;
+  x += b0 * T * I;
+  y += b0 * T * H;
+  hT += b0 * H;
+  cT += b0 * H;
+  if (h0 != 0) h0 += b0 * H;
+  if (c0 != 0) c0 += b0 * H;
+  if (mask != 0) mask += b0 * T;
+  if (hmask != 0) hmask += b0 * H;
+  B = b1 - b0;
+  if (B <= 0) return;
   sgemm(0, 1, B * T, G, I, 1.0f, x, I, wih, I, 0.0f, gates, G, ws);
   copy_or_zero(hT, h0, B * H);
   copy_or_zero(cT, c0, B * H);
@@ -255,15 +345,43 @@ void lstm_forward(int B, int T, int I, int H, const float *x, const float *wih, 
   }
 }
 
-EXPORT("lstm_backward")
-void lstm_backward(int B, int T, int I, int H, const float *x, const float *wih, const float *whh, const u8 *mask,
-                   int reverse, const float *hmask, const float *cache, const float *dy, const float *dhT,
-                   const float *dcT, float *dx, float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih,
-                   float *dbhh, float *work, float *ws) {
+EXPORT("lstm_forward")
+void lstm_forward(int B, int T, int I, int H, const float *x, const float *wih, const float *whh, const float *bih,
+                  const float *bhh, const float *h0, const float *c0, const u8 *mask, int reverse,
+                  const float *hmask, float *y, float *hT, float *cT, float *cache, float *ws) {
+  lstm_forward_rows(B, 0, B, T, I, H, x, wih, whh, bih, bhh, h0, c0, mask, reverse, hmask, y, hT, cT, cache, ws);
+}
+
+/* Part `part` of `nparts` of lstm_forward (a range of batch rows), with this thread's `ws`. */
+EXPORT("lstm_forward_part")
+void lstm_forward_part(int part, int nparts, float *ws, int B, int T, int I, int H, const float *x, const float *wih,
+                       const float *whh, const float *bih, const float *bhh, const float *h0, const float *c0,
+                       const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cT,
+                       float *cache) {
+  lstm_forward_rows(B, split_at(B, part, nparts, MR), split_at(B, part + 1, nparts, MR), T, I, H, x, wih, whh, bih,
+                    bhh, h0, c0, mask, reverse, hmask, y, hT, cT, cache, ws);
+}
+
+/* The two phases of lstm_backward (see rnn_backward_rows / rnn_backward_grads). */
+static void lstm_backward_rows(int B, int b0, int b1, int T, int I, int H, const float *wih, const float *whh,
+                               const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy,
+                               const float *dhT, const float *dcT, float *dx, float *dh0, float *dc0, float *work,
+                               float *ws) {
   const int G = 4 * H;
   const int BTH = B * T * H;
-  const float *gates = cache, *hm = cache + 4 * BTH, *cp = cache + 5 * BTH;
-  float *dA = work, *dhNext = work + 4 * BTH, *dcNext = dhNext + B * H, *dhm = dcNext + B * H;
+  const float *gates = cache + b0 * T * G, *cp = cache + 5 * BTH + b0 * T * H;
+  float *dA = work + b0 * T * G, *dhNext = work + 4 * BTH + b0 * H, *dcNext = work + 4 * BTH + B * H + b0 * H;
+  float *dhm = work + 4 * BTH + 2 * B * H + b0 * H;
+  if (mask != 0) mask += b0 * T;
+  if (hmask != 0) hmask += b0 * H;
+  if (dy != 0) dy += b0 * T * H;
+  if (dhT != 0) dhT += b0 * H;
+  if (dcT != 0) dcT += b0 * H;
+  if (dx != 0) dx += b0 * T * I;
+  if (dh0 != 0) dh0 += b0 * H;
+  if (dc0 != 0) dc0 += b0 * H;
+  B = b1 - b0;
+  if (B <= 0) return;
   copy_or_zero(dhNext, dhT, B * H);
   copy_or_zero(dcNext, dcT, B * H);
   float *bp = ws + GEMM_PACKED_WORK_FLOATS;
@@ -304,20 +422,71 @@ void lstm_backward(int B, int T, int I, int H, const float *x, const float *wih,
   if (dh0 != 0) copy_or_zero(dh0, dhNext, B * H);
   if (dc0 != 0) copy_or_zero(dc0, dcNext, B * H);
   if (dx != 0) sgemm(0, 0, B * T, I, G, 1.0f, dA, G, wih, I, 0.0f, dx, I, ws);
-  sgemm(1, 0, G, I, B * T, 1.0f, dA, G, x, I, 1.0f, dwih, I, ws);
-  sgemm(1, 0, G, H, B * T, 1.0f, dA, G, hm, H, 1.0f, dwhh, H, ws);
-  colsum_acc(B * T, G, dA, G, dbih, dbhh);
+}
+
+static void lstm_backward_grads(int B, int T, int I, int H, int g0, int g1, const float *x, const float *cache,
+                                float *dwih, float *dwhh, float *dbih, float *dbhh, const float *work, float *ws) {
+  const int G = 4 * H, n = g1 - g0;
+  const float *hm = cache + 4 * B * T * H, *dA = work;
+  if (n <= 0) return;
+  sgemm(1, 0, n, I, B * T, 1.0f, dA + g0, G, x, I, 1.0f, dwih + g0 * I, I, ws);
+  sgemm(1, 0, n, H, B * T, 1.0f, dA + g0, G, hm, H, 1.0f, dwhh + g0 * H, H, ws);
+  colsum_acc(B * T, n, dA + g0, G, dbih == 0 ? 0 : dbih + g0, dbhh == 0 ? 0 : dbhh + g0);
+}
+
+EXPORT("lstm_backward")
+void lstm_backward(int B, int T, int I, int H, const float *x, const float *wih, const float *whh, const u8 *mask,
+                   int reverse, const float *hmask, const float *cache, const float *dy, const float *dhT,
+                   const float *dcT, float *dx, float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih,
+                   float *dbhh, float *work, float *ws) {
+  lstm_backward_rows(B, 0, B, T, I, H, wih, whh, mask, reverse, hmask, cache, dy, dhT, dcT, dx, dh0, dc0, work, ws);
+  lstm_backward_grads(B, T, I, H, 0, 4 * H, x, cache, dwih, dwhh, dbih, dbhh, work, ws);
+}
+
+/* Part `part` of `nparts` of lstm_backward's recurrence (batch rows); run every part before the grads. */
+EXPORT("lstm_backward_rows_part")
+void lstm_backward_rows_part(int part, int nparts, float *ws, int B, int T, int I, int H, const float *x,
+                             const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
+                             const float *cache, const float *dy, const float *dhT, const float *dcT, float *dx,
+                             float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih, float *dbhh,
+                             float *work) {
+  (void)x, (void)dwih, (void)dwhh, (void)dbih, (void)dbhh;
+  lstm_backward_rows(B, split_at(B, part, nparts, MR), split_at(B, part + 1, nparts, MR), T, I, H, wih, whh, mask,
+                     reverse, hmask, cache, dy, dhT, dcT, dx, dh0, dc0, work, ws);
+}
+
+/* Part `part` of `nparts` of lstm_backward's weight and bias gradients (rows of the gate dimension). */
+EXPORT("lstm_backward_grads_part")
+void lstm_backward_grads_part(int part, int nparts, float *ws, int B, int T, int I, int H, const float *x,
+                              const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
+                              const float *cache, const float *dy, const float *dhT, const float *dcT, float *dx,
+                              float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih, float *dbhh,
+                              float *work) {
+  (void)wih, (void)whh, (void)mask, (void)reverse, (void)hmask, (void)dy, (void)dhT, (void)dcT, (void)dx, (void)dh0,
+      (void)dc0;
+  lstm_backward_grads(B, T, I, H, split_at(4 * H, part, nparts, NR), split_at(4 * H, part + 1, nparts, NR), x, cache,
+                      dwih, dwhh, dbih, dbhh, work, ws);
 }
 
 /* ---- GRU ------------------------------------------------------------------------------------ */
 
-EXPORT("gru_forward")
-void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, const float *wih, const float *whh,
-                 const float *bih, const float *bhh, const float *h0, const u8 *mask, int reverse,
-                 const float *hmask, float *y, float *hT, float *cache, float *ws) {
+/* Batch rows [b0, b1) of gru_forward (see rnn_forward_rows). */
+static void gru_forward_rows(int B, int b0, int b1, int T, int I, int H, int resetAfter, const float *x,
+                             const float *wih, const float *whh, const float *bih, const float *bhh, const float *h0,
+                             const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cache,
+                             float *ws) {
   const int G = 3 * H;
   const int BTH = B * T * H;
-  float *gates = cache, *hm = cache + 3 * BTH, *hp = cache + 4 * BTH, *hn = cache + 5 * BTH;
+  float *gates = cache + b0 * T * G, *hm = cache + 3 * BTH + b0 * T * H, *hp = cache + 4 * BTH + b0 * T * H;
+  float *hn = cache + 5 * BTH + b0 * T * H;
+  x += b0 * T * I;
+  y += b0 * T * H;
+  hT += b0 * H;
+  if (h0 != 0) h0 += b0 * H;
+  if (mask != 0) mask += b0 * T;
+  if (hmask != 0) hmask += b0 * H;
+  B = b1 - b0;
+  if (B <= 0) return;
   sgemm(0, 1, B * T, G, I, 1.0f, x, I, wih, I, 0.0f, gates, G, ws);
   copy_or_zero(hT, h0, B * H);
   float *bpRZ = ws + GEMM_PACKED_WORK_FLOATS;
@@ -386,15 +555,40 @@ void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, con
   }
 }
 
-EXPORT("gru_backward")
-void gru_backward(int B, int T, int I, int H, int resetAfter, const float *x, const float *wih, const float *whh,
-                  const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy,
-                  const float *dhT, float *dx, float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh,
-                  float *work, float *ws) {
+EXPORT("gru_forward")
+void gru_forward(int B, int T, int I, int H, int resetAfter, const float *x, const float *wih, const float *whh,
+                 const float *bih, const float *bhh, const float *h0, const u8 *mask, int reverse,
+                 const float *hmask, float *y, float *hT, float *cache, float *ws) {
+  gru_forward_rows(B, 0, B, T, I, H, resetAfter, x, wih, whh, bih, bhh, h0, mask, reverse, hmask, y, hT, cache, ws);
+}
+
+/* Part `part` of `nparts` of gru_forward (a range of batch rows), with this thread's `ws`. */
+EXPORT("gru_forward_part")
+void gru_forward_part(int part, int nparts, float *ws, int B, int T, int I, int H, int resetAfter, const float *x,
+                      const float *wih, const float *whh, const float *bih, const float *bhh, const float *h0,
+                      const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cache) {
+  gru_forward_rows(B, split_at(B, part, nparts, MR), split_at(B, part + 1, nparts, MR), T, I, H, resetAfter, x, wih,
+                   whh, bih, bhh, h0, mask, reverse, hmask, y, hT, cache, ws);
+}
+
+/* The two phases of gru_backward (see rnn_backward_rows / rnn_backward_grads). */
+static void gru_backward_rows(int B, int b0, int b1, int T, int I, int H, int resetAfter, const float *wih,
+                              const float *whh, const u8 *mask, int reverse, const float *hmask, const float *cache,
+                              const float *dy, const float *dhT, float *dx, float *dh0, float *work, float *ws) {
   const int G = 3 * H;
   const int BTH = B * T * H;
-  const float *gates = cache, *hm = cache + 3 * BTH, *hp = cache + 4 * BTH, *hn = cache + 5 * BTH;
-  float *dA = work, *dAh = work + 3 * BTH, *dhNext = work + 4 * BTH, *dhm = dhNext + B * H;
+  const float *gates = cache + b0 * T * G, *hm = cache + 3 * BTH + b0 * T * H, *hp = cache + 4 * BTH + b0 * T * H;
+  const float *hn = cache + 5 * BTH + b0 * T * H;
+  float *dA = work + b0 * T * G, *dAh = work + 3 * BTH + b0 * T * H, *dhNext = work + 4 * BTH + b0 * H;
+  float *dhm = work + 4 * BTH + B * H + b0 * H;
+  if (mask != 0) mask += b0 * T;
+  if (hmask != 0) hmask += b0 * H;
+  if (dy != 0) dy += b0 * T * H;
+  if (dhT != 0) dhT += b0 * H;
+  if (dx != 0) dx += b0 * T * I;
+  if (dh0 != 0) dh0 += b0 * H;
+  B = b1 - b0;
+  if (B <= 0) return;
   copy_or_zero(dhNext, dhT, B * H);
   float *bpRZ = ws + GEMM_PACKED_WORK_FLOATS;
   float *bpN = bpRZ + packed_b_floats(2 * H, H);
@@ -452,10 +646,61 @@ void gru_backward(int B, int T, int I, int H, int resetAfter, const float *x, co
   }
   if (dh0 != 0) copy_or_zero(dh0, dhNext, B * H);
   if (dx != 0) sgemm(0, 0, B * T, I, G, 1.0f, dA, G, wih, I, 0.0f, dx, I, ws);
-  sgemm(1, 0, G, I, B * T, 1.0f, dA, G, x, I, 1.0f, dwih, I, ws);
-  sgemm(1, 0, 2 * H, H, B * T, 1.0f, dA, G, hm, H, 1.0f, dwhh, H, ws);
-  sgemm(1, 0, H, H, B * T, 1.0f, dAh, H, resetAfter ? hm : hn, H, 1.0f, dwhh + 2 * H * H, H, ws);
-  colsum_acc(B * T, 2 * H, dA, G, dbih, dbhh);
-  colsum_acc(B * T, H, dA + 2 * H, G, dbih == 0 ? 0 : dbih + 2 * H, 0);
-  colsum_acc(B * T, H, dAh, H, dbhh == 0 ? 0 : dbhh + 2 * H, 0);
+}
+
+/*
+ * Gate rows [g0, g1) of gru_backward's parameter gradients: dW_ih rows from dA; dW_hh rows < 2H
+ * from dA · hm, rows ≥ 2H from dAh · (hm or hn); biases as column sums.
+ */
+static void gru_backward_grads(int B, int T, int I, int H, int resetAfter, int g0, int g1, const float *x,
+                               const float *cache, float *dwih, float *dwhh, float *dbih, float *dbhh,
+                               const float *work, float *ws) {
+  const int G = 3 * H, BT = B * T, BTH = B * T * H;
+  const float *hm = cache + 3 * BTH, *hn = cache + 5 * BTH, *dA = work, *dAh = work + 3 * BTH;
+  if (g1 <= g0) return;
+  sgemm(1, 0, g1 - g0, I, BT, 1.0f, dA + g0, G, x, I, 1.0f, dwih + g0 * I, I, ws);
+  /* [g0, g1) ∩ [0, 2H): the r and z rows. */
+  const int a1 = imin(g1, 2 * H);
+  if (g0 < a1) {
+    sgemm(1, 0, a1 - g0, H, BT, 1.0f, dA + g0, G, hm, H, 1.0f, dwhh + g0 * H, H, ws);
+    colsum_acc(BT, a1 - g0, dA + g0, G, dbih == 0 ? 0 : dbih + g0, dbhh == 0 ? 0 : dbhh + g0);
+  }
+  /* [g0, g1) ∩ [2H, 3H): the n rows, u = index within them. */
+  const int u0 = imax(g0, 2 * H) - 2 * H, u1 = g1 - 2 * H;
+  if (u0 < u1) {
+    sgemm(1, 0, u1 - u0, H, BT, 1.0f, dAh + u0, H, resetAfter ? hm : hn, H, 1.0f, dwhh + (2 * H + u0) * H, H, ws);
+    colsum_acc(BT, u1 - u0, dA + 2 * H + u0, G, dbih == 0 ? 0 : dbih + 2 * H + u0, 0);
+    colsum_acc(BT, u1 - u0, dAh + u0, H, dbhh == 0 ? 0 : dbhh + 2 * H + u0, 0);
+  }
+}
+
+EXPORT("gru_backward")
+void gru_backward(int B, int T, int I, int H, int resetAfter, const float *x, const float *wih, const float *whh,
+                  const u8 *mask, int reverse, const float *hmask, const float *cache, const float *dy,
+                  const float *dhT, float *dx, float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh,
+                  float *work, float *ws) {
+  gru_backward_rows(B, 0, B, T, I, H, resetAfter, wih, whh, mask, reverse, hmask, cache, dy, dhT, dx, dh0, work, ws);
+  gru_backward_grads(B, T, I, H, resetAfter, 0, 3 * H, x, cache, dwih, dwhh, dbih, dbhh, work, ws);
+}
+
+/* Part `part` of `nparts` of gru_backward's recurrence (batch rows); run every part before the grads. */
+EXPORT("gru_backward_rows_part")
+void gru_backward_rows_part(int part, int nparts, float *ws, int B, int T, int I, int H, int resetAfter,
+                            const float *x, const float *wih, const float *whh, const u8 *mask, int reverse,
+                            const float *hmask, const float *cache, const float *dy, const float *dhT, float *dx,
+                            float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work) {
+  (void)x, (void)dwih, (void)dwhh, (void)dbih, (void)dbhh;
+  gru_backward_rows(B, split_at(B, part, nparts, MR), split_at(B, part + 1, nparts, MR), T, I, H, resetAfter, wih,
+                    whh, mask, reverse, hmask, cache, dy, dhT, dx, dh0, work, ws);
+}
+
+/* Part `part` of `nparts` of gru_backward's weight and bias gradients (rows of the gate dimension). */
+EXPORT("gru_backward_grads_part")
+void gru_backward_grads_part(int part, int nparts, float *ws, int B, int T, int I, int H, int resetAfter,
+                             const float *x, const float *wih, const float *whh, const u8 *mask, int reverse,
+                             const float *hmask, const float *cache, const float *dy, const float *dhT, float *dx,
+                             float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work) {
+  (void)wih, (void)whh, (void)mask, (void)reverse, (void)hmask, (void)dy, (void)dhT, (void)dx, (void)dh0;
+  gru_backward_grads(B, T, I, H, resetAfter, split_at(3 * H, part, nparts, NR), split_at(3 * H, part + 1, nparts, NR),
+                     x, cache, dwih, dwhh, dbih, dbhh, work, ws);
 }

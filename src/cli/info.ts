@@ -1,6 +1,6 @@
 /** `recurrent info`: what this installation runs on. */
 import { availableParallelism, arch, platform } from 'node:os';
-import { VERSION, getBackend, memoryInfo } from '../index.js';
+import { VERSION, getBackend, getThreads, memoryInfo, threadsUnavailableReason } from '../index.js';
 import { HELP_FLAG, getBool } from './args.js';
 import { fmtBytes, jsonLine } from './io.js';
 import type { Command } from './io.js';
@@ -9,7 +9,7 @@ export const infoCommand: Command = {
   name: 'info',
   summary: 'version, Node.js, compute backend, memory and cores',
   usage: 'info [--json]',
-  details: 'The backend is chosen automatically (wasm when it loads, else ref); set RECURRENT_BACKEND=ref|wasm|auto to override.',
+  details: 'The backend is chosen automatically (wasm when it loads, else ref); set RECURRENT_BACKEND=ref|wasm|auto to override. Threads default to the cores; set RECURRENT_THREADS=N to override.',
   flags: [{ name: 'json', type: 'boolean', description: 'print one JSON line instead of text' }, HELP_FLAG],
   run: async (args, io) => {
     let backend: string;
@@ -27,7 +27,9 @@ export const infoCommand: Command = {
       sharedMemory: mem.shared,
       heapBytes: mem.bytes,
       cores: availableParallelism(),
+      threads: getThreads(),
     };
+    const why = info.threads === 1 ? threadsUnavailableReason() : '';
     if (getBool(args, 'json')) {
       jsonLine(io, { event: 'info', ...info });
       return 0;
@@ -38,6 +40,7 @@ export const infoCommand: Command = {
       ['backend', info.backend],
       ['memory', `${info.sharedMemory ? 'shared' : 'not shared'} WebAssembly.Memory, ${fmtBytes(info.heapBytes)} reserved${info.sharedMemory ? '' : ' (threads unavailable)'}`],
       ['cores', String(info.cores)],
+      ['threads', `${info.threads}${why ? ` (worker threads unavailable: ${why})` : ''} (setThreads() or RECURRENT_THREADS)`],
     ];
     for (const [k, v] of rows) io.stdout.write(`${k.padEnd(10)} ${v}\n`);
     return 0;

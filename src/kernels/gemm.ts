@@ -18,9 +18,13 @@
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
-import { NATIVE_KERNELS, nativeAvailable, nativeGemm, nativeLoadError } from './native/backend.js';
+import { nativeAvailable, nativeGemm, nativeLoadError } from './native/backend.js';
 import { gemm as refGemm } from './ref/gemm.js';
-import { type KernelSet, WASM_KERNELS, wasmAvailable, wasmGemm, wasmLoadError } from './wasm/backend.js';
+import { tryThreadedGemm } from './threads/gemm.js';
+import { wasmAvailable, wasmGemm, wasmLoadError } from './wasm/backend.js';
+
+/** Threads of the wasm kernels (DESIGN.md §5): see threads/pool.ts. */
+export { getThreads, setThreads, stopThreads } from './threads/pool.js';
 
 /** Which build of the wasm kernels runs ('simd128' | 'relaxed-simd'), null when wasm cannot load. */
 export { wasmVariant } from './wasm/backend.js';
@@ -69,15 +73,6 @@ export function getBackend(): BackendName {
 }
 
 /**
- * The build of the csrc/ kernels the active backend runs (null for `ref`): the dispatchers of the
- * fused kernels (lstm.ts, optim.ts, …) pass it to the wrappers in wasm/.
- */
-export function activeKernels(): KernelSet | null {
-  const b = active ?? getBackend();
-  return b === 'native' ? NATIVE_KERNELS : b === 'wasm' ? WASM_KERNELS : null;
-}
-
-/**
  * C = alpha · op(A) · op(B) + beta · C on the active backend; the contract is `ref/gemm.ts`.
  */
 export function gemm(
@@ -100,6 +95,9 @@ export function gemm(
 ): void {
   const b = active ?? getBackend();
   if (b === 'native') nativeGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
-  else if (b === 'wasm') wasmGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
-  else refGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  else if (b === 'wasm') {
+    if (!tryThreadedGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc)) {
+      wasmGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+    }
+  } else refGemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
 }

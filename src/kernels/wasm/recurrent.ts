@@ -4,8 +4,7 @@
  * backend and the backward on the other agree. Each `tryWasm*` runs the kernel when every float
  * array is a Float32Array view on the heap long enough for its shape, and returns false otherwise
  * (nothing written; the caller runs the reference). A mask that is not on the heap is copied into
- * the workspace. Given `NATIVE_KERNELS` (native/backend.ts) they run the native add-on's build of
- * the same C, on one thread.
+ * the workspace.
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
@@ -13,7 +12,8 @@ import { heap } from '../../tensor/tensor.js';
 import type { GruBackwardArgs, GruForwardArgs } from '../ref/gru.js';
 import type { LstmBackwardArgs, LstmForwardArgs } from '../ref/lstm.js';
 import type { RnnBackwardArgs, RnnForwardArgs } from '../ref/rnn.js';
-import { type KernelSet, WASM_KERNELS, f32Addr, intAddr } from './backend.js';
+import { type PartFunction, partsFor, runParts } from '../threads/pool.js';
+import { type KernelExports, f32Addr, intAddr, wasmKernels, wasmWorkspace } from './backend.js';
 
 const CELL_RNN = 0;
 const CELL_LSTM = 1;
@@ -26,20 +26,44 @@ function allOk(addrs: readonly number[]): boolean {
 }
 
 /**
+ * Work (flops) below which a part of a recurrent kernel is not worth a thread (bench/threads.mjs).
+ * Parts are ranges of batch rows, multiples of 4 (the GEMM micro-kernel's rows), so B < 8 runs on
+ * one thread.
+ */
+export const RECURRENT_MIN_FLOPS_PER_PART = 1 << 20;
+
+/** Parts for a batch of B rows and `flops` of work (1 = run the one-thread kernel). */
+function batchParts(B: number, flops: number): number {
+  return partsFor(Math.min(B / 4, flops / RECURRENT_MIN_FLOPS_PER_PART));
+}
+
+/** Parts for the weight gradients over G gate rows (ranges of 8 rows). */
+function gateParts(G: number, flops: number): number {
+  return partsFor(Math.min(G / 8, flops / RECURRENT_MIN_FLOPS_PER_PART));
+}
+
+type Parts = Record<PartFunction, (part: number, nparts: number, ws: number, ...args: number[]) => void>;
+
+/** Runs `fn` in `np` parts on the pool, or as its single part on this thread. */
+function runOrCall(k: KernelExports, fn: PartFunction, np: number, ws: number, bytes: number, args: number[]): void {
+  if (!runParts(fn, np, ws, bytes, args)) (k as unknown as Parts)[fn](0, 1, ws, ...args);
+}
+
+/**
  * The workspace for `kernelBytes` plus, when the mask is not on the heap, a copy of it behind;
  * returns [ws, maskAddr]. Called after every other address was taken (it may grow the heap).
  */
-function workspaceWithMask(ks: KernelSet, kernelBytes: number, mask: Uint8Array | null, n: number): [number, number] {
-  if (mask === null) return [ks.workspace(kernelBytes), 0];
+function workspaceWithMask(kernelBytes: number, mask: Uint8Array | null, n: number): [number, number] {
+  if (mask === null) return [wasmWorkspace(kernelBytes), 0];
   const onHeap = intAddr(mask, n);
-  if (onHeap >= 0) return [ks.workspace(kernelBytes), onHeap];
-  const ws = ks.workspace(kernelBytes + n);
+  if (onHeap >= 0) return [wasmWorkspace(kernelBytes), onHeap];
+  const ws = wasmWorkspace(kernelBytes + n);
   heap.u8.set(mask.subarray(0, n), ws + kernelBytes);
   return [ws, ws + kernelBytes];
 }
 
-export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
-  const k = ks.kernels();
+export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>): boolean {
+  const k = wasmKernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   if (a.mask !== null && a.mask.length < B * T) return false;
@@ -49,13 +73,15 @@ export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>, ks
     f32Addr(a.cache, 2 * B * T * H),
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[7] === 0 || p[9] === 0) return false;
-  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_RNN, H), a.mask, B * T);
-  k.rnn_forward(B, T, I, H, a.activation === 'relu' ? 1 : 0, p[0], p[1], p[2], p[3], p[4], p[5], mask, a.reverse ? 1 : 0, p[6], p[7], p[8], p[9], ws);
+  const bytes = k.recurrent_work_bytes(CELL_RNN, H);
+  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const args = [B, T, I, H, a.activation === 'relu' ? 1 : 0, p[0], p[1], p[2], p[3], p[4], p[5], mask, a.reverse ? 1 : 0, p[6], p[7], p[8], p[9]] as const;
+  if (!runParts('rnn_forward_part', batchParts(B, 2 * B * T * H * (I + H)), ws, bytes, args)) k.rnn_forward(...args, ws);
   return true;
 }
 
-export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
-  const k = ks.kernels();
+export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>): boolean {
+  const k = wasmKernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   if (a.mask !== null && a.mask.length < B * T) return false;
@@ -66,13 +92,22 @@ export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>, 
     f32Addr(a.work, B * T * H + 2 * B * H),
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[9] === 0 || p[10] === 0 || p[13] === 0) return false;
-  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_RNN, H), a.mask, B * T);
-  k.rnn_backward(B, T, I, H, a.activation === 'relu' ? 1 : 0, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], ws);
+  const bytes = k.recurrent_work_bytes(CELL_RNN, H);
+  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const args = [B, T, I, H, a.activation === 'relu' ? 1 : 0, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]] as const;
+  const flops = 2 * B * T * H * (I + H);
+  const np1 = batchParts(B, 2 * flops);
+  const np2 = gateParts(H, flops);
+  if (np1 < 2 && np2 < 2) k.rnn_backward(...args, ws);
+  else {
+    runOrCall(k, 'rnn_backward_rows_part', np1, ws, bytes, [...args]);
+    runOrCall(k, 'rnn_backward_grads_part', np2, ws, bytes, [...args]);
+  }
   return true;
 }
 
-export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
-  const k = ks.kernels();
+export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>): boolean {
+  const k = wasmKernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 4 * H;
@@ -83,13 +118,15 @@ export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>, 
     f32Addr(a.hT, B * H), f32Addr(a.cT, B * H), f32Addr(a.cache, 6 * B * T * H),
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[8] === 0 || p[11] === 0) return false;
-  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_LSTM, H), a.mask, B * T);
-  k.lstm_forward(B, T, I, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6], mask, a.reverse ? 1 : 0, p[7], p[8], p[9], p[10], p[11], ws);
+  const bytes = k.recurrent_work_bytes(CELL_LSTM, H);
+  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const args = [B, T, I, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6], mask, a.reverse ? 1 : 0, p[7], p[8], p[9], p[10], p[11]] as const;
+  if (!runParts('lstm_forward_part', batchParts(B, 2 * B * T * G * (I + H)), ws, bytes, args)) k.lstm_forward(...args, ws);
   return true;
 }
 
-export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
-  const k = ks.kernels();
+export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>): boolean {
+  const k = wasmKernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 4 * H;
@@ -101,13 +138,22 @@ export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>
     f32Addr(a.dwhh, G * H), f32Addr(a.dbih, G), f32Addr(a.dbhh, G), f32Addr(a.work, 4 * B * T * H + 3 * B * H),
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[11] === 0 || p[12] === 0 || p[15] === 0) return false;
-  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_LSTM, H), a.mask, B * T);
-  k.lstm_backward(B, T, I, H, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], ws);
+  const bytes = k.recurrent_work_bytes(CELL_LSTM, H);
+  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const args = [B, T, I, H, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]] as const;
+  const flops = 2 * B * T * G * (I + H);
+  const np1 = batchParts(B, 2 * flops);
+  const np2 = gateParts(G, flops);
+  if (np1 < 2 && np2 < 2) k.lstm_backward(...args, ws);
+  else {
+    runOrCall(k, 'lstm_backward_rows_part', np1, ws, bytes, [...args]);
+    runOrCall(k, 'lstm_backward_grads_part', np2, ws, bytes, [...args]);
+  }
   return true;
 }
 
-export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
-  const k = ks.kernels();
+export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>): boolean {
+  const k = wasmKernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 3 * H;
@@ -118,13 +164,15 @@ export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>, ks
     f32Addr(a.cache, 6 * B * T * H),
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[7] === 0 || p[9] === 0) return false;
-  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_GRU, H), a.mask, B * T);
-  k.gru_forward(B, T, I, H, a.resetAfter ? 1 : 0, p[0], p[1], p[2], p[3], p[4], p[5], mask, a.reverse ? 1 : 0, p[6], p[7], p[8], p[9], ws);
+  const bytes = k.recurrent_work_bytes(CELL_GRU, H);
+  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const args = [B, T, I, H, a.resetAfter ? 1 : 0, p[0], p[1], p[2], p[3], p[4], p[5], mask, a.reverse ? 1 : 0, p[6], p[7], p[8], p[9]] as const;
+  if (!runParts('gru_forward_part', batchParts(B, 2 * B * T * G * (I + H)), ws, bytes, args)) k.gru_forward(...args, ws);
   return true;
 }
 
-export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
-  const k = ks.kernels();
+export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>): boolean {
+  const k = wasmKernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 3 * H;
@@ -136,7 +184,16 @@ export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>, 
     f32Addr(a.work, 4 * B * T * H + 2 * B * H),
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[9] === 0 || p[10] === 0 || p[13] === 0) return false;
-  const [ws, mask] = workspaceWithMask(ks, k.recurrent_work_bytes(CELL_GRU, H), a.mask, B * T);
-  k.gru_backward(B, T, I, H, a.resetAfter ? 1 : 0, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], ws);
+  const bytes = k.recurrent_work_bytes(CELL_GRU, H);
+  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const args = [B, T, I, H, a.resetAfter ? 1 : 0, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]] as const;
+  const flops = 2 * B * T * G * (I + H);
+  const np1 = batchParts(B, 2 * flops);
+  const np2 = gateParts(G, flops);
+  if (np1 < 2 && np2 < 2) k.gru_backward(...args, ws);
+  else {
+    runOrCall(k, 'gru_backward_rows_part', np1, ws, bytes, [...args]);
+    runOrCall(k, 'gru_backward_grads_part', np2, ws, bytes, [...args]);
+  }
   return true;
 }

@@ -1,0 +1,349 @@
+/**
+ * Worker threads for the wasm kernels (DESIGN.md §5).
+ *
+ * `threads − 1` worker_threads each instantiate the same wasm module (same build: simd128 or
+ * relaxed-simd) on the tensor heap's shared `WebAssembly.Memory`. A kernel stays a synchronous
+ * call: the calling thread publishes a job (an exported `*_part` function of csrc/ and its
+ * arguments) in a shared control block, wakes the workers, and then takes parts itself; every
+ * participant claims the next unclaimed part with a compare-and-swap, so a worker that is asleep,
+ * still starting or descheduled never delays the call — the caller simply runs the parts nobody
+ * took. The caller waits only for parts that others already claimed.
+ *
+ * Workers spin on the job counter for `SPIN_MS` after each job before `Atomics.wait`: a plain
+ * wait/notify round trip costs ≈ 50 µs here, which made small GEMMs 3× slower (DESIGN.md §5).
+ *
+ * Determinism: parts write disjoint outputs and each output element is computed by the same
+ * operations as in the one-thread kernel (csrc/threads.c, csrc/recurrent.c), so results are
+ * bit-identical for every thread count (test/kernels/threads.test.ts holds this).
+ *
+ * Workers are `unref`ed (they never keep the process alive) and stop with `stopThreads()`. There
+ * are no workers when threads = 1, when the heap is not shared (a browser page that is not
+ * cross-origin isolated), or where `node:worker_threads` is not available (browsers for now):
+ * `getThreads()` then reports 1.
+ */
+
+import { heap } from '../../tensor/tensor.js';
+import { type KernelExports, type WasmVariant, kernelsWasmBytes, wasmKernels, wasmVariant } from '../wasm/backend.js';
+
+/** The part entry points of csrc/threads.c and csrc/recurrent.c a job can name. */
+export const PART_FUNCTIONS = [
+  'sgemm_part',
+  'rnn_forward_part',
+  'rnn_backward_rows_part',
+  'rnn_backward_grads_part',
+  'lstm_forward_part',
+  'lstm_backward_rows_part',
+  'lstm_backward_grads_part',
+  'gru_forward_part',
+  'gru_backward_rows_part',
+  'gru_backward_grads_part',
+] as const;
+/** One of `PART_FUNCTIONS`: called as `fn(part, nparts, ws, ...args)`. */
+export type PartFunction = (typeof PART_FUNCTIONS)[number];
+
+type PartFn = (part: number, nparts: number, ws: number, ...args: number[]) => void;
+
+/** Most threads `setThreads` accepts. */
+export const MAX_THREADS = 64;
+const MAX_ARGS = 32;
+/** How long a worker spins on the job counter after a job before it sleeps (ms). */
+const SPIN_MS = 0.3;
+/** How long the caller spins for parts claimed by workers before it sleeps (ms). */
+const CALLER_SPIN_MS = 0.5;
+
+// Control block (Int32 slots), then the job's arguments as Float64.
+const GEN = 0; // job generation: workers wait on it
+const CLAIM = 1; // (seq & 0x7fff) << 16 | nparts << 8 | next part
+const DONE = 2; // parts finished in the current job
+const FN = 3; // index into PART_FUNCTIONS
+const NARGS = 4;
+const STOP = 5;
+const SLEEPERS = 6; // workers inside Atomics.wait on GEN
+const ERROR = 7; // 1 when a part threw in a worker
+const WORKER_PARTS = 8; // parts run by workers since the pool started (statistics)
+const WS = 16; // WS + t: byte address of thread t's workspace
+const ARGS_BYTE = (WS + MAX_THREADS) * 4;
+const CONTROL_BYTES = ARGS_BYTE + MAX_ARGS * 8;
+
+/** The worker's program (CommonJS, run with `eval: true`, so it needs no file next to this one). */
+const WORKER_SOURCE = `
+'use strict';
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, id, names } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const fns = names.map((n) => ex[n]);
+const c = new Int32Array(control);
+const a = new Float64Array(control, ${ARGS_BYTE}, ${MAX_ARGS});
+let seen = Atomics.load(c, ${GEN});
+for (;;) {
+  let g = Atomics.load(c, ${GEN});
+  if (g === seen) {
+    const end = performance.now() + ${SPIN_MS};
+    let i = 0;
+    while ((g = Atomics.load(c, ${GEN})) === seen) {
+      if ((++i & 255) === 0 && performance.now() > end) break;
+    }
+    if (g === seen) {
+      Atomics.add(c, ${SLEEPERS}, 1);
+      Atomics.wait(c, ${GEN}, seen);
+      Atomics.sub(c, ${SLEEPERS}, 1);
+      continue;
+    }
+  }
+  seen = g;
+  if (Atomics.load(c, ${STOP}) !== 0) break;
+  for (;;) {
+    const v = Atomics.load(c, ${CLAIM});
+    const np = (v >> 8) & 255, p = v & 255;
+    if (p >= np) break;
+    if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) !== v) continue;
+    const n = c[${NARGS}];
+    const args = [p, np, c[${WS} + id]];
+    for (let i = 0; i < n; i++) args.push(a[i]);
+    try {
+      fns[c[${FN}]](...args);
+    } catch (e) {
+      Atomics.store(c, ${ERROR}, 1);
+    }
+    Atomics.add(c, ${WORKER_PARTS}, 1);
+    if (Atomics.add(c, ${DONE}, 1) + 1 === np) Atomics.notify(c, ${DONE});
+  }
+}
+`;
+
+interface NodeWorker {
+  on(event: string, cb: (arg: unknown) => void): unknown;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown; name?: string }) => NodeWorker;
+
+interface Pool {
+  n: number;
+  variant: WasmVariant;
+  k: KernelExports;
+  c: Int32Array;
+  args: Float64Array;
+  workers: NodeWorker[];
+  /** Workspace of thread t ≥ 1 (heap byte address) and its size; thread 0's is the caller's. */
+  ws: number[];
+  wsBytes: number;
+  seq: number;
+  jobs: number;
+  exited: Promise<unknown>[];
+}
+
+let requested: number | undefined;
+let pool: Pool | null = null;
+let poolError = '';
+
+interface NodeProcess {
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+const proc = (globalThis as { process?: NodeProcess }).process;
+
+function builtin<T>(id: string): T | undefined {
+  try {
+    return proc?.getBuiltinModule?.(id) as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The number of cores this process may use (1 when unknown, e.g. in a browser). */
+export function availableCores(): number {
+  const os = builtin<{ availableParallelism?: () => number; cpus: () => unknown[] }>('node:os');
+  if (os) return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+}
+
+/** Why worker threads cannot run here, or '' when they can. */
+export function threadsUnavailableReason(): string {
+  if (!heap.shared) return 'the tensor heap is not a shared WebAssembly.Memory (no SharedArrayBuffer: a browser page must be cross-origin isolated)';
+  if (builtin<{ Worker?: unknown }>('node:worker_threads')?.Worker === undefined) return 'node:worker_threads is not available';
+  if (wasmKernels() === null) return 'the wasm kernels do not load';
+  return poolError;
+}
+
+function checkCount(n: number, source: string): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new Error(`recurrent: ${source} must be an integer from 1 to ${MAX_THREADS}, not ${String(n)}`);
+  }
+  return n;
+}
+
+function fromEnv(): number {
+  const raw = proc?.env?.RECURRENT_THREADS;
+  const v = (raw ?? '').trim();
+  if (v === '') return availableCores();
+  return checkCount(Number(v), 'RECURRENT_THREADS');
+}
+
+/**
+ * Sets how many threads the wasm kernels use: `threads − 1` workers plus the calling thread.
+ * The default is the number of cores (`RECURRENT_THREADS` overrides it). Results are the same bits
+ * for every thread count: work is split so that each output element is computed exactly as with
+ * one thread. Where workers cannot run (see `getThreads`), any value is accepted and 1 is used.
+ * Returns the number of threads now in effect.
+ *
+ * @example
+ * import { setThreads } from 'recurrent';
+ * setThreads(1); // no worker threads
+ */
+export function setThreads(n: number): number {
+  const v = checkCount(n, 'setThreads: threads');
+  if (v !== requested) {
+    requested = v;
+    if (pool !== null && pool.n !== v) stopPool();
+  }
+  return getThreads();
+}
+
+/** The number of threads the kernels use: the setting, or 1 where worker threads cannot run. */
+export function getThreads(): number {
+  if (requested === undefined) requested = fromEnv();
+  if (requested === 1) return 1;
+  return threadsUnavailableReason() === '' ? requested : 1;
+}
+
+function stopPool(): void {
+  const p = pool;
+  if (p === null) return;
+  pool = null;
+  Atomics.store(p.c, STOP, 1);
+  Atomics.add(p.c, GEN, 1);
+  Atomics.notify(p.c, GEN);
+  for (const ws of p.ws) if (ws !== 0) heap.free(ws);
+}
+
+/**
+ * Stops the worker threads (they restart on the next large kernel call); resolves when they have
+ * exited. Never needed before exit: the workers do not keep the process alive.
+ */
+export async function stopThreads(): Promise<void> {
+  const p = pool;
+  stopPool();
+  if (p !== null) await Promise.all(p.exited);
+}
+
+/** What the pool has done (for tests and diagnostics). */
+export interface ThreadStats {
+  /** Worker threads started (0 until the first job that is split). */
+  workers: number;
+  /** Jobs split into parts since the pool started. */
+  jobs: number;
+  /** Parts of those jobs that worker threads ran (the rest ran on the calling thread). */
+  workerParts: number;
+}
+
+/** Counters of the running pool (zeros when there is none). */
+export function threadStats(): ThreadStats {
+  if (pool === null) return { workers: 0, jobs: 0, workerParts: 0 };
+  return { workers: pool.workers.length, jobs: pool.jobs, workerParts: Atomics.load(pool.c, WORKER_PARTS) };
+}
+
+/** The running pool for the current setting and wasm build, starting it if needed; null = 1 thread. */
+function getPool(): Pool | null {
+  const n = getThreads();
+  if (n === 1) return null;
+  const variant = wasmVariant();
+  const k = wasmKernels();
+  if (variant === null || k === null) return null;
+  if (pool !== null && pool.n === n && pool.variant === variant && pool.k === k) return pool;
+  stopPool();
+  try {
+    const { Worker } = builtin<{ Worker: WorkerCtor }>('node:worker_threads')!;
+    const module = new WebAssembly.Module(kernelsWasmBytes(variant));
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const c = new Int32Array(control);
+    const p: Pool = { n, variant, k, c, args: new Float64Array(control, ARGS_BYTE, MAX_ARGS), workers: [], ws: new Array<number>(n).fill(0), wsBytes: 0, seq: 0, jobs: 0, exited: [] };
+    for (let id = 1; id < n; id++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true, name: `recurrent-kernels-${id}`, workerData: { module, memory: heap.memory, control, id, names: PART_FUNCTIONS } });
+      // A worker that fails only stops taking parts: the caller runs whatever nobody claimed.
+      w.on('error', () => {});
+      p.exited.push(new Promise((resolve) => w.on('exit', resolve)));
+      w.unref();
+      p.workers.push(w);
+    }
+    pool = p;
+  } catch (e) {
+    poolError = `worker threads failed to start: ${e instanceof Error ? e.message : String(e)}`;
+    return null;
+  }
+  return pool;
+}
+
+/**
+ * The number of parts to split a job into: at most `maxParts`, one per thread, 1 when threads
+ * are off or unavailable (the caller then runs the one-thread kernel).
+ */
+export function partsFor(maxParts: number): number {
+  if (maxParts < 2) return 1;
+  const n = getThreads();
+  return n < 2 ? 1 : Math.min(n, Math.floor(maxParts), 255);
+}
+
+/**
+ * Runs `fn(part, nparts, ws_t, ...args)` for part = 0 … nparts − 1 across the pool and the calling
+ * thread and returns when all parts are done. `ws0` is the caller's workspace (for the parts it
+ * runs); each worker gets one of at least `wsBytes` bytes. Returns false, having run nothing,
+ * when there is no pool (then call the one-thread kernel).
+ */
+export function runParts(fn: PartFunction, nparts: number, ws0: number, wsBytes: number, args: readonly number[]): boolean {
+  if (nparts < 2) return false;
+  const p = getPool();
+  if (p === null) return false;
+  if (args.length > MAX_ARGS) throw new Error(`recurrent: internal error: ${args.length} arguments for ${fn}`);
+  const np = Math.min(nparts, 255);
+  const c = p.c;
+  if (wsBytes > p.wsBytes) {
+    const size = Math.max(wsBytes, Math.ceil(p.wsBytes * 1.5));
+    for (let t = 1; t < p.n; t++) {
+      if (p.ws[t] !== 0) heap.free(p.ws[t]!);
+      p.ws[t] = heap.alloc(size);
+      c[WS + t] = p.ws[t]!;
+    }
+    p.wsBytes = size;
+  }
+  c[WS] = ws0;
+  const fi = PART_FUNCTIONS.indexOf(fn);
+  c[FN] = fi;
+  c[NARGS] = args.length;
+  for (let i = 0; i < args.length; i++) p.args[i] = args[i]!;
+  Atomics.store(c, DONE, 0);
+  Atomics.store(c, ERROR, 0);
+  p.seq = (p.seq + 1) & 0x7fff;
+  p.jobs++;
+  Atomics.store(c, CLAIM, (p.seq << 16) | (np << 8));
+  Atomics.add(c, GEN, 1);
+  if (Atomics.load(c, SLEEPERS) > 0) Atomics.notify(c, GEN);
+
+  const call = (p.k as unknown as Record<PartFunction, PartFn>)[fn];
+  let failure: unknown = null;
+  for (;;) {
+    const v = Atomics.load(c, CLAIM);
+    const part = v & 255;
+    if (part >= np) break;
+    if (Atomics.compareExchange(c, CLAIM, v, v + 1) !== v) continue;
+    try {
+      call(part, np, ws0, ...args);
+    } catch (e) {
+      failure = e;
+    }
+    Atomics.add(c, DONE, 1);
+  }
+  // Wait for the parts the workers took: spin briefly, then sleep until the last one notifies.
+  let done = Atomics.load(c, DONE);
+  if (done < np) {
+    const end = performance.now() + CALLER_SPIN_MS;
+    let i = 0;
+    while ((done = Atomics.load(c, DONE)) < np) {
+      if ((++i & 255) === 0 && performance.now() > end) Atomics.wait(c, DONE, done, 5);
+    }
+  }
+  if (failure !== null) throw failure;
+  if (Atomics.load(c, ERROR) !== 0) throw new Error(`recurrent: a worker thread failed in ${fn}`);
+  return true;
+}
