@@ -18,10 +18,10 @@
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
-import { nativeAvailable, nativeGemm, nativeLoadError } from './native/backend.js';
+import { NATIVE_KERNELS, nativeAvailable, nativeGemm, nativeLoadError } from './native/backend.js';
 import { gemm as refGemm } from './ref/gemm.js';
 import { tryThreadedGemm } from './threads/gemm.js';
-import { wasmAvailable, wasmGemm, wasmLoadError } from './wasm/backend.js';
+import { type KernelSet, WASM_KERNELS, wasmAvailable, wasmGemm, wasmLoadError } from './wasm/backend.js';
 
 /** Threads of the wasm kernels (DESIGN.md §5): see threads/pool.ts. */
 export { getThreads, setThreads, stopThreads } from './threads/pool.js';
@@ -70,6 +70,15 @@ export function setBackend(choice: BackendChoice): BackendName {
 export function getBackend(): BackendName {
   if (active === undefined) active = fromEnv();
   return active;
+}
+
+/**
+ * The build of the csrc/ kernels the active backend runs (null for `ref`): the dispatchers of the
+ * fused kernels (lstm.ts, optim.ts, …) pass it to the wrappers in wasm/.
+ */
+export function activeKernels(): KernelSet | null {
+  const b = active ?? getBackend();
+  return b === 'native' ? NATIVE_KERNELS : b === 'wasm' ? WASM_KERNELS : null;
 }
 
 /**

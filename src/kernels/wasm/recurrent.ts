@@ -4,7 +4,8 @@
  * backend and the backward on the other agree. Each `tryWasm*` runs the kernel when every float
  * array is a Float32Array view on the heap long enough for its shape, and returns false otherwise
  * (nothing written; the caller runs the reference). A mask that is not on the heap is copied into
- * the workspace.
+ * the workspace. Given `NATIVE_KERNELS` (native/backend.ts) they run the native add-on's build of
+ * the same C, on one thread.
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
@@ -13,7 +14,7 @@ import type { GruBackwardArgs, GruForwardArgs } from '../ref/gru.js';
 import type { LstmBackwardArgs, LstmForwardArgs } from '../ref/lstm.js';
 import type { RnnBackwardArgs, RnnForwardArgs } from '../ref/rnn.js';
 import { type PartFunction, partsFor, runParts } from '../threads/pool.js';
-import { type KernelExports, f32Addr, intAddr, wasmKernels, wasmWorkspace } from './backend.js';
+import { type CoreKernels, type KernelSet, WASM_KERNELS, f32Addr, intAddr } from './backend.js';
 
 const CELL_RNN = 0;
 const CELL_LSTM = 1;
@@ -32,20 +33,22 @@ function allOk(addrs: readonly number[]): boolean {
  */
 export const RECURRENT_MIN_FLOPS_PER_PART = 1 << 20;
 
-/** Parts for a batch of B rows and `flops` of work (1 = run the one-thread kernel). */
-function batchParts(B: number, flops: number): number {
+/** Parts for a batch of B rows and `flops` of work (1 = run the one-thread kernel; always for native). */
+function batchParts(ks: KernelSet, B: number, flops: number): number {
+  if (ks !== WASM_KERNELS) return 1;
   return partsFor(Math.min(B / 4, flops / RECURRENT_MIN_FLOPS_PER_PART));
 }
 
 /** Parts for the weight gradients over G gate rows (ranges of 8 rows). */
-function gateParts(G: number, flops: number): number {
+function gateParts(ks: KernelSet, G: number, flops: number): number {
+  if (ks !== WASM_KERNELS) return 1;
   return partsFor(Math.min(G / 8, flops / RECURRENT_MIN_FLOPS_PER_PART));
 }
 
 type Parts = Record<PartFunction, (part: number, nparts: number, ws: number, ...args: number[]) => void>;
 
 /** Runs `fn` in `np` parts on the pool, or as its single part on this thread. */
-function runOrCall(k: KernelExports, fn: PartFunction, np: number, ws: number, bytes: number, args: number[]): void {
+function runOrCall(k: CoreKernels, fn: PartFunction, np: number, ws: number, bytes: number, args: number[]): void {
   if (!runParts(fn, np, ws, bytes, args)) (k as unknown as Parts)[fn](0, 1, ws, ...args);
 }
 
@@ -53,17 +56,17 @@ function runOrCall(k: KernelExports, fn: PartFunction, np: number, ws: number, b
  * The workspace for `kernelBytes` plus, when the mask is not on the heap, a copy of it behind;
  * returns [ws, maskAddr]. Called after every other address was taken (it may grow the heap).
  */
-function workspaceWithMask(kernelBytes: number, mask: Uint8Array | null, n: number): [number, number] {
-  if (mask === null) return [wasmWorkspace(kernelBytes), 0];
+function workspaceWithMask(ks: KernelSet, kernelBytes: number, mask: Uint8Array | null, n: number): [number, number] {
+  if (mask === null) return [ks.workspace(kernelBytes), 0];
   const onHeap = intAddr(mask, n);
-  if (onHeap >= 0) return [wasmWorkspace(kernelBytes), onHeap];
-  const ws = wasmWorkspace(kernelBytes + n);
+  if (onHeap >= 0) return [ks.workspace(kernelBytes), onHeap];
+  const ws = ks.workspace(kernelBytes + n);
   heap.u8.set(mask.subarray(0, n), ws + kernelBytes);
   return [ws, ws + kernelBytes];
 }
 
-export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   if (a.mask !== null && a.mask.length < B * T) return false;
@@ -74,14 +77,14 @@ export function tryWasmRnnForward<A extends FloatArray>(a: RnnForwardArgs<A>): b
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[7] === 0 || p[9] === 0) return false;
   const bytes = k.recurrent_work_bytes(CELL_RNN, H);
-  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, bytes, a.mask, B * T);
   const args = [B, T, I, H, a.activation === 'relu' ? 1 : 0, p[0], p[1], p[2], p[3], p[4], p[5], mask, a.reverse ? 1 : 0, p[6], p[7], p[8], p[9]] as const;
-  if (!runParts('rnn_forward_part', batchParts(B, 2 * B * T * H * (I + H)), ws, bytes, args)) k.rnn_forward(...args, ws);
+  if (!runParts('rnn_forward_part', batchParts(ks, B, 2 * B * T * H * (I + H)), ws, bytes, args)) k.rnn_forward(...args, ws);
   return true;
 }
 
-export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   if (a.mask !== null && a.mask.length < B * T) return false;
@@ -93,11 +96,11 @@ export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>):
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[9] === 0 || p[10] === 0 || p[13] === 0) return false;
   const bytes = k.recurrent_work_bytes(CELL_RNN, H);
-  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, bytes, a.mask, B * T);
   const args = [B, T, I, H, a.activation === 'relu' ? 1 : 0, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]] as const;
   const flops = 2 * B * T * H * (I + H);
-  const np1 = batchParts(B, 2 * flops);
-  const np2 = gateParts(H, flops);
+  const np1 = batchParts(ks, B, 2 * flops);
+  const np2 = gateParts(ks, H, flops);
   if (np1 < 2 && np2 < 2) k.rnn_backward(...args, ws);
   else {
     runOrCall(k, 'rnn_backward_rows_part', np1, ws, bytes, [...args]);
@@ -106,8 +109,8 @@ export function tryWasmRnnBackward<A extends FloatArray>(a: RnnBackwardArgs<A>):
   return true;
 }
 
-export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 4 * H;
@@ -119,14 +122,14 @@ export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>):
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[8] === 0 || p[11] === 0) return false;
   const bytes = k.recurrent_work_bytes(CELL_LSTM, H);
-  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, bytes, a.mask, B * T);
   const args = [B, T, I, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6], mask, a.reverse ? 1 : 0, p[7], p[8], p[9], p[10], p[11]] as const;
-  if (!runParts('lstm_forward_part', batchParts(B, 2 * B * T * G * (I + H)), ws, bytes, args)) k.lstm_forward(...args, ws);
+  if (!runParts('lstm_forward_part', batchParts(ks, B, 2 * B * T * G * (I + H)), ws, bytes, args)) k.lstm_forward(...args, ws);
   return true;
 }
 
-export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 4 * H;
@@ -139,11 +142,11 @@ export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[11] === 0 || p[12] === 0 || p[15] === 0) return false;
   const bytes = k.recurrent_work_bytes(CELL_LSTM, H);
-  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, bytes, a.mask, B * T);
   const args = [B, T, I, H, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]] as const;
   const flops = 2 * B * T * G * (I + H);
-  const np1 = batchParts(B, 2 * flops);
-  const np2 = gateParts(G, flops);
+  const np1 = batchParts(ks, B, 2 * flops);
+  const np2 = gateParts(ks, G, flops);
   if (np1 < 2 && np2 < 2) k.lstm_backward(...args, ws);
   else {
     runOrCall(k, 'lstm_backward_rows_part', np1, ws, bytes, [...args]);
@@ -152,8 +155,8 @@ export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>
   return true;
 }
 
-export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 3 * H;
@@ -165,14 +168,14 @@ export function tryWasmGruForward<A extends FloatArray>(a: GruForwardArgs<A>): b
   ] as const;
   if (!allOk(p) || p[0] === 0 || p[7] === 0 || p[9] === 0) return false;
   const bytes = k.recurrent_work_bytes(CELL_GRU, H);
-  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, bytes, a.mask, B * T);
   const args = [B, T, I, H, a.resetAfter ? 1 : 0, p[0], p[1], p[2], p[3], p[4], p[5], mask, a.reverse ? 1 : 0, p[6], p[7], p[8], p[9]] as const;
-  if (!runParts('gru_forward_part', batchParts(B, 2 * B * T * G * (I + H)), ws, bytes, args)) k.gru_forward(...args, ws);
+  if (!runParts('gru_forward_part', batchParts(ks, B, 2 * B * T * G * (I + H)), ws, bytes, args)) k.gru_forward(...args, ws);
   return true;
 }
 
-export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>): boolean {
-  const k = wasmKernels();
+export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
+  const k = ks.kernels();
   if (k === null) return false;
   const { B, T, I, H } = a;
   const G = 3 * H;
@@ -185,11 +188,11 @@ export function tryWasmGruBackward<A extends FloatArray>(a: GruBackwardArgs<A>):
   ] as const;
   if (!allOk(p) || p[4] === 0 || p[9] === 0 || p[10] === 0 || p[13] === 0) return false;
   const bytes = k.recurrent_work_bytes(CELL_GRU, H);
-  const [ws, mask] = workspaceWithMask(bytes, a.mask, B * T);
+  const [ws, mask] = workspaceWithMask(ks, bytes, a.mask, B * T);
   const args = [B, T, I, H, a.resetAfter ? 1 : 0, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]] as const;
   const flops = 2 * B * T * G * (I + H);
-  const np1 = batchParts(B, 2 * flops);
-  const np2 = gateParts(G, flops);
+  const np1 = batchParts(ks, B, 2 * flops);
+  const np2 = gateParts(ks, G, flops);
   if (np1 < 2 && np2 < 2) k.gru_backward(...args, ws);
   else {
     runOrCall(k, 'gru_backward_rows_part', np1, ws, bytes, [...args]);
