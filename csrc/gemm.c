@@ -38,6 +38,22 @@
 #endif
 #endif
 
+#ifdef GEMM_WIDE
+/*
+ * The wide micro-kernel of native builds (GEMM_WIDE, see gemm.h): 16-float vectors. GCC/clang
+ * vector extensions; with -march=native they are AVX-512 registers (or pairs of AVX2 ones).
+ * Same structure and the same per-element operations (k-order multiply-adds within KC slices,
+ * then alpha/beta) as the 4×8 kernel, so the GEMV and single-row paths stay bit-identical to it.
+ */
+typedef float v16f __attribute__((vector_size(64)));
+typedef float v16fu __attribute__((vector_size(64), aligned(4), may_alias));
+INLINE v16f load16(const float *p) { return *(const v16fu *)p; }
+INLINE void store16(float *p, v16f v) { *(v16fu *)p = v; }
+INLINE v16f splat16(float x) { return (v16f){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+/* 16-float vectors per NR-column sliver. */
+#define NV (NR / 16)
+#endif
+
 /* Bytes of scratch sgemm needs: packed A block, packed B panel, one edge tile. */
 EXPORT("sgemm_scratch_bytes") u32 sgemm_scratch_bytes(void) {
   return (u32)(MC * KC + KC * NC + MR * NR) * 4u;
@@ -103,6 +119,43 @@ static void pack_a(int transA, int mc, int kc, const float *a, int lda, float *r
   }
 }
 
+#ifdef GEMM_WIDE
+/*
+ * Packs the (kc, nc) block of op(B) whose top-left element is at `b` into NR-column slivers:
+ * op(B)[k][s·NR + j] at [s·NR·kc + k·NR + j]. Columns past nc are zero. (Wide build: NR = 64.)
+ */
+static void pack_b(int transB, int kc, int nc, const float *b, int ldb, float *restrict bp) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int nr = imin(NR, nc - jr);
+    float *dst = bp + jr * kc;
+    if (nr < NR) {
+      for (int k = 0; k < kc; k++)
+        for (int j = 0; j < NR; j++) dst[k * NR + j] = j >= nr ? 0.0f : transB ? b[(jr + j) * ldb + k] : b[k * ldb + jr + j];
+    } else if (!transB) {
+      /* op(B)[k][j] = b[k·ldb + j]: each k gives NR contiguous values. */
+      for (int k = 0; k < kc; k++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) store16(dst + k * NR + 16 * v, load16(b + k * ldb + jr + 16 * v));
+    } else {
+      /* op(B)[k][j] = b[j·ldb + k]: four rows of storage at a time, 4×4 transposes. */
+      for (int j = 0; j < NR; j += 4) {
+        const float *r0 = b + (jr + j) * ldb, *r1 = r0 + ldb, *r2 = r1 + ldb, *r3 = r2 + ldb;
+        float *d = dst + j;
+        int k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          v4f x0 = load4(r0 + k), x1 = load4(r1 + k), x2 = load4(r2 + k), x3 = load4(r3 + k);
+          TRANSPOSE4(x0, x1, x2, x3);
+          store4(d + k * NR, x0);
+          store4(d + (k + 1) * NR, x1);
+          store4(d + (k + 2) * NR, x2);
+          store4(d + (k + 3) * NR, x3);
+        }
+        for (; k < kc; k++) store4(d + k * NR, ((v4f){r0[k], r1[k], r2[k], r3[k]}));
+      }
+    }
+  }
+}
+#else
 /*
  * Packs the (kc, nc) block of op(B) whose top-left element is at `b` into NR-column slivers:
  * op(B)[k][s·NR + j] at [s·NR·kc + k·NR + j]. Columns past nc are zero.
@@ -165,6 +218,7 @@ static void pack_b(int transB, int kc, int nc, const float *b, int ldb, float *r
     }
   }
 }
+#endif
 
 /*
  * The MR×NR micro-kernel: c = alpha · (ap sliver · bp sliver) + beta · c, where beta = 0 means
@@ -218,6 +272,47 @@ INLINE void kernel_4x8(int kc, const float *restrict ap, const float *restrict b
   }
 }
 
+#ifdef GEMM_WIDE
+/* The MR×NR = 4×64 micro-kernel of the wide build: kernel_4x8's contract and operations. */
+INLINE void kernel_wide(int kc, const float *restrict ap, const float *restrict bp, float *c, int ldc, float alpha,
+                        float beta) {
+  v16f acc[MR][NV];
+#pragma GCC unroll 4
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[i][v] = splat16(0.0f);
+  for (int k = 0; k < kc; k++) {
+    v16f bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = load16(bp + 16 * v);
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; i++) {
+      const v16f a = splat16(ap[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[i][v] = acc[i][v] + a * bv[v];
+    }
+    ap += MR;
+    bp += NR;
+  }
+  const v16f va = splat16(alpha);
+  if (beta == 0.0f) {
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) store16(c + i * ldc + 16 * v, va * acc[i][v]);
+  } else {
+    const v16f vb = splat16(beta);
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) store16(c + i * ldc + 16 * v, vb * load16(c + i * ldc + 16 * v) + va * acc[i][v]);
+  }
+}
+#define MICRO_KERNEL kernel_wide
+#else
+#define MICRO_KERNEL kernel_4x8
+#endif
+
 /* Runs the micro-kernel over a packed (mc, kc) A block and (kc, nc) B panel into c. */
 static void macro_kernel(int mc, int nc, int kc, float alpha, float beta, const float *ap,
                          const float *bp, float *c, int ldc, float *tile) {
@@ -229,9 +324,9 @@ static void macro_kernel(int mc, int nc, int kc, float alpha, float beta, const 
       const float *as = ap + ir * kc;
       float *ct = c + ir * ldc + jr;
       if (mr == MR && nr == NR) {
-        kernel_4x8(kc, as, bs, ct, ldc, alpha, beta);
+        MICRO_KERNEL(kc, as, bs, ct, ldc, alpha, beta);
       } else {
-        kernel_4x8(kc, as, bs, tile, NR, alpha, 0.0f);
+        MICRO_KERNEL(kc, as, bs, tile, NR, alpha, 0.0f);
         for (int i = 0; i < mr; i++)
           for (int j = 0; j < nr; j++) {
             const float v = tile[i * NR + j];
@@ -448,6 +543,66 @@ void pack_b_all(int transB, int K, int N, const float *B, int ldb, float *bp) {
   }
 }
 
+#ifdef GEMM_WIDE
+/* c = 1 · v + beta · c for 16 values (beta = 0: c is not read); kernel_wide's operations for alpha = 1. */
+INLINE void update16(float *c, v16f v, float beta) {
+  if (beta == 0.0f)
+    store16(c, splat16(1.0f) * v);
+  else
+    store16(c, splat16(beta) * load16(c) + splat16(1.0f) * v);
+}
+
+/*
+ * One row of C over one packed K slice (wide build): c[j] = Σ_k a[k]·op(B)[k][j] (+ beta · c[j]),
+ * with kernel_wide's operations for alpha = 1, two slivers (eight accumulator chains) at a time.
+ */
+static void row_packed(int N, int kc, const float *a, const float *bs, float beta, float *c, float *tile) {
+  int jr = 0;
+  for (; jr + 2 * NR <= N; jr += 2 * NR) {
+    const float *b0 = bs + jr * kc, *b1 = b0 + NR * kc;
+    v16f s[NV], t[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) s[v] = t[v] = splat16(0.0f);
+    for (int k = 0; k < kc; k++) {
+      const v16f x = splat16(a[k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        s[v] = s[v] + x * load16(b0 + 16 * v);
+        t[v] = t[v] + x * load16(b1 + 16 * v);
+      }
+      b0 += NR;
+      b1 += NR;
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+      update16(c + jr + 16 * v, s[v], beta);
+      update16(c + jr + NR + 16 * v, t[v], beta);
+    }
+  }
+  for (; jr < N; jr += NR) {
+    const int nr = imin(NR, N - jr);
+    const float *b0 = bs + jr * kc;
+    v16f s[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) s[v] = splat16(0.0f);
+    for (int k = 0; k < kc; k++) {
+      const v16f x = splat16(a[k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) s[v] = s[v] + x * load16(b0 + 16 * v);
+      b0 += NR;
+    }
+    if (nr == NR) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) update16(c + jr + 16 * v, s[v], beta);
+    } else {
+      /* As macro_kernel's edge tiles: v = 1 · acc, then c = beta · c + v. */
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) store16(tile + 16 * v, splat16(1.0f) * s[v]);
+      for (int j = 0; j < nr; j++) c[jr + j] = beta == 0.0f ? tile[j] : beta * c[jr + j] + tile[j];
+    }
+  }
+}
+#else
 /*
  * One row of C over one packed K slice: c[j] = Σ_k a[k]·op(B)[k][j] (+ beta · c[j]), with the
  * operations of kernel_4x8 for alpha = 1 (so a row gives the same bits here as in a 4-row tile),
@@ -503,6 +658,7 @@ static void row_packed(int N, int kc, const float *a, const float *bs, float bet
     }
   }
 }
+#endif
 
 void gemm_packed(int M, int N, int K, const float *A, int lda, const float *bp, float beta, float *C, int ldc,
                  float *work) {

@@ -6,12 +6,24 @@
 
 #include "common.h"
 
+#ifdef GEMM_WIDE
+/*
+ * Native builds only (tools/build/native.mjs defines GEMM_WIDE; the wasm build never does):
+ * 16-float vectors (AVX-512 zmm, two ymm on AVX2), a 4×64 micro-kernel, KC 256, MC 64, NC 2048.
+ */
+#define MR 4
+#define NR 64
+#define KC 256
+#define MC 64
+#define NC 2048
+#else
 /* Tile sizes (DESIGN.md §3): 4×8 micro-kernel, KC 256, MC 64, NC 1024. */
 #define MR 4
 #define NR 8
 #define KC 256
 #define MC 64
 #define NC 1024
+#endif
 
 /* Bytes of scratch sgemm needs. */
 u32 sgemm_scratch_bytes(void);

@@ -189,6 +189,7 @@ describe.skipIf(!available)('native GEMM add-on', () => {
       [66, 1030, 258, [1, 2]],
       [130, 20, 600, all],
       [5, 2050, 3, all],
+      [67, 2113, 270, all], // N > NC of the wide native build (2048), K > KC, edge slivers
       [70, 9, 300, all],
       [97, 131, 513, all],
       [32, 512, 128, [1]], // LSTM step h·W_hhᵀ
@@ -413,6 +414,72 @@ describe.skipIf(!available)('native GEMM add-on', () => {
       'first memory again: ok',
       'first memory product: 4,4,4,4',
       'worker exit 0: 4,4,4,4',
+    ]);
+  });
+
+  it('the other kernels check their spans, ids, targets and lengths too (child process)', () => {
+    const out = child(`
+      const m = require(process.argv[1]);
+      const mem = new WebAssembly.Memory({ initial: 48, maximum: 64, shared: true }); // the workspace needs ≈ 2.2 MB
+      const k = m.attach(new Uint8Array(mem.buffer), 0);
+      const args = new Float64Array(mem.buffer, 0, m.argsMax);
+      const i32 = new Int32Array(mem.buffer);
+      const len = mem.buffer.byteLength;
+      const log = [];
+      const call = (what, fn, a) => {
+        args.fill(0);
+        args.set(a);
+        try { const r = k[fn](); log.push(what + ': ' + (r === undefined ? 'ok' : r)); } catch (e) { log.push(what + ': ' + e.constructor.name + ': ' + e.message); }
+      };
+      const ws = 65536;
+      const wsBytes = (() => { args.set([1, 4]); return k.recurrent_work_bytes(); })();
+      log.push('work bytes > 0: ' + (wsBytes > 0));
+      // lstm_forward B=1 T=2 I=3 H=4: x, wih, whh, -, -, -, -, mask, reverse, hMask, y, hT, cT, cache, ws
+      const lstm = (cache, x = 1024) => [1, 2, 3, 4, x, 2048, 4096, 0, 0, 0, 0, 0, 0, 0, 8192, 8448, 8704, cache, ws];
+      call('lstm_forward in range', 'lstm_forward', lstm(12288));
+      call('lstm_forward cache past the end', 'lstm_forward', lstm(len - 64));
+      call('lstm_forward without x', 'lstm_forward', lstm(12288, 0));
+      call('lstm_forward negative size', 'lstm_forward', [1, -2, 3, 4, ...lstm(12288).slice(4)]);
+      // embedding_forward N=2 E=4: ids at 1024, table at 2048, y at 4096
+      i32.set([1, 0], 256);
+      call('embedding_forward in range', 'embedding_forward', [2, 4, 1024, 2048, 4096]);
+      i32.set([1, 1 << 24], 256);
+      call('embedding_forward id past the memory', 'embedding_forward', [2, 4, 1024, 2048, 4096]);
+      i32.set([1, -1], 256);
+      call('embedding_forward negative id', 'embedding_forward', [2, 4, 1024, 2048, 4096]);
+      // softmax_xent_backward N=2 C=3: targets at 1024, probs at 2048, dz at 4096
+      i32.set([2, -100], 256);
+      call('softmax_xent_backward in range', 'softmax_xent_backward', [2, 3, 1024, -100, 0, 0, 3, 1, 0, 2048, 4096]);
+      i32.set([3, -100], 256);
+      call('softmax_xent_backward class out of range', 'softmax_xent_backward', [2, 3, 1024, -100, 0, 0, 3, 1, 0, 2048, 4096]);
+      // ctc_forward B=1 T=2 C=3 S=1: logits 2048, targets 1024, lengths 1028/1032, logProbs 4096, alpha 8192, nll 12288
+      i32.set([1, 2, 1], 256);
+      call('ctc_forward in range', 'ctc_forward', [1, 2, 3, 1, 0, 2048, 1024, 1028, 1032, 4096, 8192, 12288]);
+      i32.set([1, 3, 1], 256);
+      call('ctc_forward input length > T', 'ctc_forward', [1, 2, 3, 1, 0, 2048, 1024, 1028, 1032, 4096, 8192, 12288]);
+      i32.set([5, 2, 1], 256);
+      call('ctc_forward target class out of range', 'ctc_forward', [1, 2, 3, 1, 0, 2048, 1024, 1028, 1032, 4096, 8192, 12288]);
+      // adam_step with amsgrad on and no vmax
+      call('adam_step amsgrad without vmax', 'adam_step', [4, 1024, 2048, 4096, 8192, 0, 1, 1, 0.9, 0.999, 1e-8, 0, 1, 1, 0, 0]);
+      call('adam_step misaligned p', 'adam_step', [4, 1026, 2048, 4096, 8192, 0, 1, 1, 0.9, 0.999, 1e-8, 0, 1, 0, 0, 0]);
+      console.log(log.join('\\n'));
+    `);
+    expect(out.trim().split('\n')).toEqual([
+      'work bytes > 0: true',
+      'lstm_forward in range: ok',
+      'lstm_forward cache past the end: RangeError: recurrent native: lstm_forward: argument 17 (an array) lies outside the memory or is misaligned',
+      'lstm_forward without x: RangeError: recurrent native: lstm_forward: argument 4 (an array) is missing',
+      'lstm_forward negative size: RangeError: recurrent native: lstm_forward: argument 1 (a size) is negative',
+      'embedding_forward in range: ok',
+      'embedding_forward id past the memory: RangeError: recurrent native: embedding_forward: argument 3 (a table): an id selects a row outside the memory',
+      'embedding_forward negative id: RangeError: recurrent native: embedding_forward: argument 3 (a table): an id selects a row outside the memory',
+      'softmax_xent_backward in range: ok',
+      'softmax_xent_backward class out of range: RangeError: recurrent native: softmax_xent_backward: argument 2 (targets) holds a class out of range',
+      'ctc_forward in range: ok',
+      'ctc_forward input length > T: RangeError: recurrent native: ctc_forward: argument 7 (input lengths) holds a length outside [0, T]',
+      'ctc_forward target class out of range: RangeError: recurrent native: ctc_forward: argument 6 (targets) holds a class out of range',
+      'adam_step amsgrad without vmax: RangeError: recurrent native: adam_step: argument 5 (an array) is missing',
+      'adam_step misaligned p: RangeError: recurrent native: adam_step: argument 1 (an array) lies outside the memory or is misaligned',
     ]);
   });
 });

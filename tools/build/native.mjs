@@ -198,9 +198,11 @@ function build() {
       // -w: csrc/ carries wasm-only attributes (export_name) and clang pragmas other compilers ignore.
       // GEMV_T_GROUPS=4: csrc/gemm.c's setting for FMA builds (native CPUs have ≥ 16 vector
       // registers; measured 12.4 → 15.6 GFLOP/s at 1×1024×256 NT; results are unchanged).
+      // GEMM_WIDE: the 16-float-vector 4×64 GEMM micro-kernel (csrc/gemm.h), native builds only
+      // (measured 1.5–2.5× the 4×8 one with AVX-512, see docs/decisions.md (i)).
       // -ffp-contract=off outside FMA_OK: see there.
       const contract = FMA_OK.has(src) ? [] : ['-ffp-contract=off'];
-      run(cc, ['-O3', arch, '-fPIC', '-fvisibility=hidden', '-w', ...contract, '-DGEMV_T_GROUPS=4', '-c', src, '-o', obj], `compiling ${src}`);
+      run(cc, ['-O3', arch, '-fPIC', '-fvisibility=hidden', '-w', ...contract, '-DGEMV_T_GROUPS=4', '-DGEMM_WIDE', '-c', src, '-o', obj], `compiling ${src}`);
       objects.push(obj);
     }
     const glueObj = join(tmp, 'recurrent.o');
