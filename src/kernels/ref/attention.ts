@@ -28,6 +28,7 @@
  * Input gradients are overwritten (=); the parameter gradient dv accumulates (+=).
  */
 import type { FloatArray } from '../../tensor/tensor.js';
+import { tanhArray } from '../activations.js';
 import { gemm } from '../gemm.js';
 
 /** The two score functions; Luong general is `dot` on pre-projected keys. */
@@ -50,7 +51,10 @@ export interface AdditiveScoreForwardArgs<A extends FloatArray> {
   e: A;
 }
 
-/** s[b,i,j] = vᵀ tanh(qp[b,i] + kp[b,j]). */
+/**
+ * s[b,i,j] = vᵀ tanh(qp[b,i] + kp[b,j]). The sums qp + kp are staged in e and go through one
+ * `tanhArray` call (vectorised in wasm when the arrays are on the heap), then s = e · v.
+ */
 export function additiveScoreForward<A extends FloatArray>(args: AdditiveScoreForwardArgs<A>): void {
   const { B, Tq, Tk, U, qp, kp, v, scores, e } = args;
   for (let b = 0; b < B; b++)
@@ -59,15 +63,18 @@ export function additiveScoreForward<A extends FloatArray>(args: AdditiveScoreFo
       for (let j = 0; j < Tk; j++) {
         const k0 = (b * Tk + j) * U;
         const e0 = ((b * Tq + i) * Tk + j) * U;
-        let s = 0;
-        for (let u = 0; u < U; u++) {
-          const t = Math.tanh((qp ? qp[q0 + u]! : 0) + kp[k0 + u]!);
-          e[e0 + u] = t;
-          s += v[u]! * t;
-        }
-        scores[(b * Tq + i) * Tk + j] = s;
+        if (qp) for (let u = 0; u < U; u++) e[e0 + u] = qp[q0 + u]! + kp[k0 + u]!;
+        else for (let u = 0; u < U; u++) e[e0 + u] = kp[k0 + u]!;
       }
     }
+  const rows = B * Tq * Tk;
+  tanhArray(e, e, rows * U);
+  for (let r = 0; r < rows; r++) {
+    const e0 = r * U;
+    let s = 0;
+    for (let u = 0; u < U; u++) s += v[u]! * e[e0 + u]!;
+    scores[r] = s;
+  }
 }
 
 export interface AdditiveScoreBackwardArgs<A extends FloatArray> {
