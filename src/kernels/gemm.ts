@@ -8,10 +8,10 @@
  * - `native` — `native/backend.ts`, the same C compiled for this machine (-O3 -march=native) as an
  *   N-API add-on built at install time when a compiler is present (`npm run build:native`), also in
  *   place on the heap, with the same fallback to ref.
- * - `auto` — wasm when the module loads, else ref. The default. Native is used only when asked for:
- *   its GEMM is no faster than relaxed-SIMD wasm yet (same 128-bit micro-kernel) and the fused
- *   recurrent kernels exist only in wasm, so picking it automatically made training slower
- *   (docs/decisions.md (i)).
+ * - `auto` — native when the add-on loads, else wasm when the module loads, else ref (DESIGN.md §3
+ *   order). The default. Native has every kernel wasm has and a wide GEMM micro-kernel, and was
+ *   faster than wasm on every benchmark workload (docs/decisions.md (i)); it runs on one thread
+ *   (the worker threads of `setThreads` split the wasm kernels only).
  *
  * The choice comes from `setBackend()`, else from the environment variable
  * `RECURRENT_BACKEND=ref|wasm|native|auto` (read on first use).
@@ -29,6 +29,9 @@ export { getThreads, setThreads, stopThreads } from './threads/pool.js';
 /** Which build of the wasm kernels runs ('simd128' | 'relaxed-simd'), null when wasm cannot load. */
 export { wasmVariant } from './wasm/backend.js';
 
+/** The native add-on's file, build description and source hash (null when it does not load), and why it did not load. */
+export { nativeInfo, nativeLoadError } from './native/backend.js';
+
 /** A backend that runs kernels. */
 export type BackendName = 'ref' | 'wasm' | 'native';
 /** What can be asked for: a backend, or `auto` (the fastest that works here). */
@@ -44,6 +47,7 @@ function resolve(choice: BackendChoice, source: string): BackendName {
     if (nativeAvailable()) return 'native';
     throw new Error(`recurrent: ${source} asks for the native backend, which cannot load here: ${nativeLoadError()}`);
   }
+  if (choice === 'auto' && nativeAvailable()) return 'native';
   if (wasmAvailable()) return 'wasm';
   if (choice === 'wasm') throw new Error(`recurrent: ${source} asks for the wasm backend, which cannot load here: ${wasmLoadError()}`);
   return 'ref';

@@ -190,7 +190,10 @@ describe('info', () => {
     const r = await runCli(['info']);
     expect(r.code).toBe(0);
     expect(r.out).toContain(VERSION);
-    expect(r.out).toMatch(/backend\s+(ref|wasm)/);
+    expect(r.out).toMatch(/backend\s+(ref|wasm|native)/);
+    // The native add-on: its build when it loads (then auto picks it), else why not.
+    expect(r.out).toMatch(/native\s+(add-on built \(.+\)|not available: .+)/);
+    if (/native\s+add-on built/.test(r.out)) expect(r.out).toMatch(/backend\s+native/);
     expect(r.out).toMatch(/memory\s+(shared|not shared)/);
     expect(r.out).toMatch(/cores\s+\d+/);
     const j = jsonLines((await runCli(['info', '--json'])).out)[0]!;

@@ -485,9 +485,9 @@ describe.skipIf(!available)('native GEMM add-on', () => {
 });
 
 describe.skipIf(!available)('GEMM backend selection with the native add-on', () => {
-  it('auto keeps wasm (native only on request, docs/decisions.md (i)); setBackend switches; getBackend reports it', () => {
-    expect(setBackend('auto')).toBe('wasm');
-    expect(getBackend()).toBe('wasm');
+  it('auto picks native (DESIGN.md §3: native → wasm → ref, docs/decisions.md (i)); setBackend switches; getBackend reports it', () => {
+    expect(setBackend('auto')).toBe('native');
+    expect(getBackend()).toBe('native');
     expect(setBackend('wasm')).toBe('wasm');
     expect(setBackend('native')).toBe('native');
     expect(getBackend()).toBe('native');
@@ -502,8 +502,8 @@ describe.skipIf(!available)('GEMM backend selection with the native add-on', () 
       for (const [value, want] of [
         ['native', 'native'],
         ['NATIVE', 'native'],
-        ['auto', 'wasm'],
-        ['', 'wasm'],
+        ['auto', 'native'],
+        ['', 'native'],
         ['wasm', 'wasm'],
       ] as const) {
         process.env.RECURRENT_BACKEND = value;

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getBackend, setBackend } from '../../src/kernels/gemm.js';
+import { nativeAvailable } from '../../src/kernels/native/backend.js';
 import { gemm as refGemm } from '../../src/kernels/ref/gemm.js';
 import {
   type WasmVariant,
@@ -379,14 +380,15 @@ describe('wasm GEMM fallbacks and loading', () => {
 });
 
 describe('GEMM backend selection', () => {
-  it('auto picks wasm; setBackend switches; bad names are rejected', () => {
-    expect(getBackend()).toBe('wasm');
+  it('auto picks native when the add-on is built, else wasm; setBackend switches; bad names are rejected', () => {
+    const auto = nativeAvailable() ? 'native' : 'wasm';
+    expect(getBackend()).toBe(auto);
     expect(setBackend('ref')).toBe('ref');
     expect(getBackend()).toBe('ref');
     expect(setBackend('wasm')).toBe('wasm');
-    expect(setBackend('auto')).toBe('wasm');
+    expect(setBackend('auto')).toBe(auto);
     expect(() => setBackend('gpu' as never)).toThrow(/ref, wasm, native, auto/);
-    expect(getBackend()).toBe('wasm');
+    expect(getBackend()).toBe(auto);
   });
 
   it('reads RECURRENT_BACKEND on first use', async () => {
@@ -395,8 +397,8 @@ describe('GEMM backend selection', () => {
       for (const [value, want] of [
         ['ref', 'ref'],
         ['WASM', 'wasm'],
-        ['auto', 'wasm'],
-        ['', 'wasm'],
+        ['auto', nativeAvailable() ? 'native' : 'wasm'],
+        ['', nativeAvailable() ? 'native' : 'wasm'],
       ] as const) {
         process.env.RECURRENT_BACKEND = value;
         vi.resetModules();
