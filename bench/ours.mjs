@@ -68,6 +68,8 @@ async function selectBackend(name, threads) {
   } else if (active !== name) {
     return { ok: false, note: `backend '${name}' is not available (the library runs '${active}')` };
   }
+  // Worker threads run the wasm kernels only; the native add-on's kernels run on the calling thread.
+  if (name === 'native' && threads !== 1) return { ok: false, note: 'the native add-on runs on one thread (worker threads run the wasm kernels)' };
   let actualThreads = 1;
   const setThreads = g.setThreads ?? g.setNumThreads;
   const getThreads = g.getThreads ?? g.getNumThreads;
