@@ -358,41 +358,81 @@ static napi_value js_sgemm_scratch_bytes(napi_env env, napi_callback_info info) 
   return r;
 }
 
-/* The recurrent kernels: arguments as in csrc/recurrent.c, spans as src/kernels/wasm/recurrent.ts checks them. */
+/*
+ * The recurrent kernels: arguments as in csrc/recurrent.c, spans as src/kernels/wasm/recurrent.ts
+ * checks them. rnn_* and gru_* take the same arguments (the flag: relu / resetAfter) and differ in
+ * the gate count G/H (1, 3), the cache (2, 6 floats per output) and the backward's work.
+ */
+typedef struct {
+  int B, T, I, H, flag, reverse;
+  const float *x, *wih, *whh, *hm;
+  const u8 *mask;
+} SeqArgs;
+
+/* Reads B, T, I, H, flag, x, wih, whh (arguments 0–7) for G = gates·H. */
+static void seq_head(Call *c, int gates, SeqArgs *s) {
+  sizes_ok(c, 0, 4);
+  s->B = ci(c, 0), s->T = ci(c, 1), s->I = ci(c, 2), s->H = ci(c, 3), s->flag = ci(c, 4);
+  const int64_t G = (int64_t)gates * s->H;
+  s->x = F32R(5, (int64_t)s->B * s->T * s->I), s->wih = F32R(6, G * s->I), s->whh = F32R(7, G * s->H);
+}
+
+/* rnn_forward / gru_forward: cell 0 / 2, `gates` 1 / 3, `cacheN` 2 / 6. */
+static napi_value seq_forward(napi_env env, Call *c, int cell, int gates, int cacheN) {
+  SeqArgs a;
+  seq_head(c, gates, &a);
+  const int64_t BT = (int64_t)a.B * a.T, BH = (int64_t)a.B * a.H, G = (int64_t)gates * a.H;
+  const float *bih = F32(8, G), *bhh = F32(9, G), *h0 = F32(10, BH);
+  a.mask = U8(11, BT);
+  a.reverse = ci(c, 12);
+  a.hm = F32(13, BH);
+  float *y = F32R(14, BT * a.H), *hT = F32R(15, BH), *cache = F32R(16, cacheN * BT * a.H);
+  float *ws = F32R(17, recurrent_work_bytes(cell, a.H) / 4);
+  CHECKED;
+  (cell == 0 ? rnn_forward : gru_forward)(a.B, a.T, a.I, a.H, a.flag, a.x, a.wih, a.whh, bih, bhh, h0, a.mask, a.reverse,
+                                          a.hm, y, hT, cache, ws);
+  return NULL;
+}
+
+/* rnn_backward / gru_backward: as seq_forward; `workN`·B·T·H + 2·B·H floats of work. */
+static napi_value seq_backward(napi_env env, Call *c, int cell, int gates, int cacheN, int workN) {
+  SeqArgs a;
+  seq_head(c, gates, &a);
+  const int64_t BT = (int64_t)a.B * a.T, BH = (int64_t)a.B * a.H, BTH = BT * a.H, G = (int64_t)gates * a.H;
+  a.mask = U8(8, BT);
+  a.reverse = ci(c, 9);
+  a.hm = F32(10, BH);
+  const float *cache = F32R(11, cacheN * BTH), *dy = F32(12, BTH), *dhT = F32(13, BH);
+  float *dx = F32(14, BT * a.I), *dh0 = F32(15, BH), *dwih = F32R(16, G * a.I), *dwhh = F32R(17, G * a.H);
+  float *dbih = F32(18, G), *dbhh = F32(19, G), *work = F32R(20, workN * BTH + 2 * BH);
+  float *ws = F32R(21, recurrent_work_bytes(cell, a.H) / 4);
+  CHECKED;
+  (cell == 0 ? rnn_backward : gru_backward)(a.B, a.T, a.I, a.H, a.flag, a.x, a.wih, a.whh, a.mask, a.reverse, a.hm,
+                                            cache, dy, dhT, dx, dh0, dwih, dwhh, dbih, dbhh, work, ws);
+  return NULL;
+}
+
 static napi_value js_rnn_forward(napi_env env, napi_callback_info info) {
   CALL(rnn_forward);
-  sizes_ok(c, 0, 4);
-  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3), relu = ci(c, 4);
-  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H;
-  const float *x = F32R(5, BT * I), *wih = F32R(6, (int64_t)H * I), *whh = F32R(7, (int64_t)H * H);
-  const float *bih = F32(8, H), *bhh = F32(9, H), *h0 = F32(10, BH);
-  const u8 *mask = U8(11, BT);
-  const int reverse = ci(c, 12);
-  const float *hm = F32(13, BH);
-  float *y = F32R(14, BT * H), *hT = F32R(15, BH), *cache = F32R(16, 2 * BT * H);
-  float *ws = F32R(17, recurrent_work_bytes(0, H) / 4);
-  CHECKED;
-  rnn_forward(B, T, I, H, relu, x, wih, whh, bih, bhh, h0, mask, reverse, hm, y, hT, cache, ws);
-  return NULL;
+  return seq_forward(env, c, 0, 1, 2);
 }
 
 static napi_value js_rnn_backward(napi_env env, napi_callback_info info) {
   CALL(rnn_backward);
-  sizes_ok(c, 0, 4);
-  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3), relu = ci(c, 4);
-  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H, BTH = BT * H;
-  const float *x = F32R(5, BT * I), *wih = F32R(6, (int64_t)H * I), *whh = F32R(7, (int64_t)H * H);
-  const u8 *mask = U8(8, BT);
-  const int reverse = ci(c, 9);
-  const float *hm = F32(10, BH), *cache = F32R(11, 2 * BTH), *dy = F32(12, BTH), *dhT = F32(13, BH);
-  float *dx = F32(14, BT * I), *dh0 = F32(15, BH), *dwih = F32R(16, (int64_t)H * I), *dwhh = F32R(17, (int64_t)H * H);
-  float *dbih = F32(18, H), *dbhh = F32(19, H), *work = F32R(20, BTH + 2 * BH);
-  float *ws = F32R(21, recurrent_work_bytes(0, H) / 4);
-  CHECKED;
-  rnn_backward(B, T, I, H, relu, x, wih, whh, mask, reverse, hm, cache, dy, dhT, dx, dh0, dwih, dwhh, dbih, dbhh, work, ws);
-  return NULL;
+  return seq_backward(env, c, 0, 1, 2, 1);
 }
 
+static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
+  CALL(gru_forward);
+  return seq_forward(env, c, 2, 3, 6);
+}
+
+static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
+  CALL(gru_backward);
+  return seq_backward(env, c, 2, 3, 6, 4);
+}
+
+/* LSTM: its own arguments (the cell state c0 / cT / dcT / dc0). */
 static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
   CALL(lstm_forward);
   sizes_ok(c, 0, 4);
@@ -425,41 +465,6 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
   CHECKED;
   lstm_backward(B, T, I, H, x, wih, whh, mask, reverse, hm, cache, dy, dhT, dcT, dx, dh0, dc0, dwih, dwhh, dbih, dbhh,
                 work, ws);
-  return NULL;
-}
-
-static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
-  CALL(gru_forward);
-  sizes_ok(c, 0, 4);
-  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3), resetAfter = ci(c, 4);
-  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H, G = 3 * (int64_t)H;
-  const float *x = F32R(5, BT * I), *wih = F32R(6, G * I), *whh = F32R(7, G * H);
-  const float *bih = F32(8, G), *bhh = F32(9, G), *h0 = F32(10, BH);
-  const u8 *mask = U8(11, BT);
-  const int reverse = ci(c, 12);
-  const float *hm = F32(13, BH);
-  float *y = F32R(14, BT * H), *hT = F32R(15, BH), *cache = F32R(16, 6 * BT * H);
-  float *ws = F32R(17, recurrent_work_bytes(2, H) / 4);
-  CHECKED;
-  gru_forward(B, T, I, H, resetAfter, x, wih, whh, bih, bhh, h0, mask, reverse, hm, y, hT, cache, ws);
-  return NULL;
-}
-
-static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
-  CALL(gru_backward);
-  sizes_ok(c, 0, 4);
-  const int B = ci(c, 0), T = ci(c, 1), I = ci(c, 2), H = ci(c, 3), resetAfter = ci(c, 4);
-  const int64_t BT = (int64_t)B * T, BH = (int64_t)B * H, BTH = BT * H, G = 3 * (int64_t)H;
-  const float *x = F32R(5, BT * I), *wih = F32R(6, G * I), *whh = F32R(7, G * H);
-  const u8 *mask = U8(8, BT);
-  const int reverse = ci(c, 9);
-  const float *hm = F32(10, BH), *cache = F32R(11, 6 * BTH), *dy = F32(12, BTH), *dhT = F32(13, BH);
-  float *dx = F32(14, BT * I), *dh0 = F32(15, BH), *dwih = F32R(16, G * I), *dwhh = F32R(17, G * H);
-  float *dbih = F32(18, G), *dbhh = F32(19, G), *work = F32R(20, 4 * BTH + 2 * BH);
-  float *ws = F32R(21, recurrent_work_bytes(2, H) / 4);
-  CHECKED;
-  gru_backward(B, T, I, H, resetAfter, x, wih, whh, mask, reverse, hm, cache, dy, dhT, dx, dh0, dwih, dwhh, dbih, dbhh,
-               work, ws);
   return NULL;
 }
 

@@ -12,11 +12,11 @@ import { Var, backward, recording } from '../../src/autograd/tape.js';
 import { ctcBackward as dispatchBackward, ctcForward as dispatchForward } from '../../src/kernels/ctc.js';
 import { getBackend, setBackend } from '../../src/kernels/gemm.js';
 import { type CtcArgs, ctcAlphaSize, ctcBackward, ctcBackwardWorkSize, ctcForward } from '../../src/kernels/ref/ctc.js';
-import { NATIVE_KERNELS, nativeAvailable } from '../../src/kernels/native/backend.js';
-import { type KernelSet, WASM_KERNELS, type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmVariant } from '../../src/kernels/wasm/backend.js';
+import { type KernelSet, WASM_KERNELS, wasmVariant } from '../../src/kernels/wasm/backend.js';
 import { tryWasmCtcBackward, tryWasmCtcForward } from '../../src/kernels/wasm/ctc.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Tensor, arena, heap } from '../../src/tensor/tensor.js';
+import { enterBuild, kernelBuilds, leaveBuild } from '../util/kernel_builds.js';
 
 const blocks: number[] = [];
 afterAll(() => {
@@ -118,19 +118,13 @@ function runWasm(p: Problem, heapInts: boolean) {
 
 /** The build under test: the wasm module (both variants) and, when it is built here, the native add-on. */
 let KS: KernelSet = WASM_KERNELS;
-const builds: { name: string; ks: KernelSet; variant: WasmVariant | null }[] = (
-  relaxedSimdSupported() ? (['simd128', 'relaxed-simd'] as const) : (['simd128'] as const)
-).map((v) => ({ name: `wasm ${v}`, ks: WASM_KERNELS, variant: v }));
-if (nativeAvailable()) builds.push({ name: 'native', ks: NATIVE_KERNELS, variant: null });
-
-describe.each(builds)('$name CTC vs ref', ({ ks, variant }) => {
+describe.each(kernelBuilds())('$name CTC vs ref', (build) => {
+  const { variant } = build;
   beforeAll(() => {
-    if (variant !== null) setWasmVariant(variant);
-    KS = ks;
+    KS = enterBuild(build);
   });
   afterAll(() => {
-    if (variant !== null) setWasmVariant(relaxedSimdSupported() ? 'relaxed-simd' : 'simd128');
-    KS = WASM_KERNELS;
+    KS = leaveBuild(build);
   });
 
   it('runs the requested build', () => {

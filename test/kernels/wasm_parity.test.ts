@@ -26,8 +26,7 @@ import type { CrossEntropyReduction } from '../../src/kernels/ref/losses.js';
 import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../../src/kernels/ref/lstm.js';
 import { adagradStep, adamStep, rmspropStep, sgdStep } from '../../src/kernels/ref/optim.js';
 import { rnnBackward, rnnBackwardWorkSize, rnnCacheSize, rnnForward } from '../../src/kernels/ref/rnn.js';
-import { NATIVE_KERNELS, nativeAvailable, nativeLoadError } from '../../src/kernels/native/backend.js';
-import { type KernelSet, WASM_KERNELS, type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmVariant } from '../../src/kernels/wasm/backend.js';
+import { type KernelSet, WASM_KERNELS, wasmVariant } from '../../src/kernels/wasm/backend.js';
 import { tryWasmEmbeddingBackward, tryWasmEmbeddingForward } from '../../src/kernels/wasm/embedding.js';
 import { tryWasmSoftmaxCrossEntropyBackward, tryWasmSoftmaxCrossEntropyForward } from '../../src/kernels/wasm/losses.js';
 import { tryWasmAdagradStep, tryWasmAdamStep, tryWasmRmspropStep, tryWasmSgdStep } from '../../src/kernels/wasm/optim.js';
@@ -42,6 +41,7 @@ import {
 import { Rng } from '../../src/tensor/rng.js';
 import type { FloatArray } from '../../src/tensor/tensor.js';
 import { heap } from '../../src/tensor/tensor.js';
+import { enterBuild, kernelBuilds, leaveBuild } from '../util/kernel_builds.js';
 
 const blocks: number[] = [];
 afterAll(() => {
@@ -366,24 +366,13 @@ const ALL_ON: Omit<RCase, 'B' | 'T' | 'I' | 'H'> = {
 /** The build of the kernels under test (the wrappers' KernelSet): wasm, or the native add-on. */
 let KS: KernelSet = WASM_KERNELS;
 
-interface Build {
-  name: string;
-  ks: KernelSet;
-  variant: WasmVariant | null;
-}
-const builds: Build[] = (relaxedSimdSupported() ? (['simd128', 'relaxed-simd'] as const) : (['simd128'] as const)).map((v) => ({ name: `wasm ${v}`, ks: WASM_KERNELS, variant: v }));
-// The native add-on when it is built here (npm install / npm run build:native; CI has a compiler).
-if (nativeAvailable()) builds.push({ name: 'native', ks: NATIVE_KERNELS, variant: null });
-else console.log(`native kernels not tested: ${nativeLoadError()}`);
-
-describe.each(builds)('$name kernels vs ref', ({ name, ks, variant }) => {
+describe.each(kernelBuilds())('$name kernels vs ref', (build) => {
+  const { name, variant } = build;
   beforeAll(() => {
-    if (variant !== null) setWasmVariant(variant);
-    KS = ks;
+    KS = enterBuild(build);
   });
   afterAll(() => {
-    if (variant !== null) setWasmVariant(relaxedSimdSupported() ? 'relaxed-simd' : 'simd128');
-    KS = WASM_KERNELS;
+    KS = leaveBuild(build);
   });
 
   it.runIf(variant !== null)('is the active build', () => {
