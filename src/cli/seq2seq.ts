@@ -101,7 +101,7 @@ export const seq2seqTrainCommand: Command = {
     { name: 'dropout', type: 'number', default: 0.2, description: 'dropout rate' },
     { name: 'epochs', type: 'integer', default: 10, description: 'passes over the training pairs' },
     { name: 'batch-size', type: 'integer', default: 64, description: 'pairs per step' },
-    { name: 'lr', type: 'number', default: 1e-3, description: 'Adam learning rate' },
+    { name: 'lr', type: 'number', default: 1e-3, description: 'Adam learning rate (with --resume: replaces the checkpoint\'s rate)' },
     { name: 'clip', type: 'number', default: 1, description: 'gradient-norm clip (0: none)' },
     { name: 'sampling-rate', type: 'number', default: 0, description: 'scheduled sampling: share of steps fed the model\'s own prediction' },
     { name: 'label-smoothing', type: 'number', default: 0, description: 'label smoothing of the loss' },
@@ -235,7 +235,8 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
       metric: monitor,
       epochs,
       batchSize: numberFlag(args, 'batch-size', 64, { min: 1, command: cmd }),
-      lr: numberFlag(args, 'lr', 1e-3, { min: 0, minExclusive: true, command: cmd }),
+      // Resuming keeps the checkpoint's learning rate unless --lr is given.
+      ...(!resume || 'lr' in args.flags ? { lr: numberFlag(args, 'lr', 1e-3, { min: 0, minExclusive: true, command: cmd }) } : {}),
       clipNorm: numberFlag(args, 'clip', 1, { min: 0, command: cmd }),
       samplingRate: numberFlag(args, 'sampling-rate', 0, { min: 0, max: 1, command: cmd }),
       labelSmoothing: numberFlag(args, 'label-smoothing', 0, { min: 0, max: 1, command: cmd }),

@@ -87,6 +87,17 @@ describe('recurrent seq2seq', () => {
     expect(epochs.map((e) => e.epoch)).toEqual([4]);
   });
 
+  it('train --resume keeps the checkpoint learning rate unless --lr is given', async () => {
+    const out4 = join(dir, 'g2p4.safetensors');
+    const noLr = SMALL.filter((a, i) => a !== '--lr' && SMALL[i - 1] !== '--lr');
+    const kept = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', out4, '--epochs', '4', '--resume', ckptPath, '--json', ...noLr]);
+    expect(kept.error).toBeNull();
+    expect(jsonLines(kept.out).filter((e) => e.event === 'epoch').map((e) => e.lr)).toEqual([0.02]);
+    const lower = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', out4, '--epochs', '4', '--resume', ckptPath, '--json', ...noLr, '--lr', '0.005']);
+    expect(lower.error).toBeNull();
+    expect(jsonLines(lower.out).filter((e) => e.event === 'epoch').map((e) => e.lr)).toEqual([0.005]);
+  });
+
   it('train --max-steps stops after that many optimizer steps and reports the step count', async () => {
     const out3 = join(dir, 'g2p3.safetensors');
     const r = await run(['train', '--task', 'g2p', '--pairs', trainPath, '--out', out3, '--epochs', '5', '--max-steps', '3', '--json', ...SMALL]);

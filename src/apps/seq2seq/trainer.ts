@@ -42,7 +42,10 @@ export interface Seq2SeqTrainOptions {
   batchSize?: number;
   /** Optimizer instance (keeps its state across calls) or name. Default Adam. */
   optimizer?: Optimizer | 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
-  /** Learning rate of a named optimizer. Default 1e-3. */
+  /**
+   * Learning rate of a named optimizer. Default 1e-3. With `resume` it replaces the rate saved in
+   * the checkpoint (left out, the checkpoint's rate goes on).
+   */
   lr?: number;
   /** Global gradient-norm clip. Default 1; 0 disables. */
   clipNorm?: number;
@@ -184,6 +187,8 @@ export async function trainSeq2Seq(model: Seq2SeqModel, data: Seq2SeqExamples, o
     if (!ck.optimizerState) throw new Error(`${where}: ${opts.resume} has no optimizer state (.optim.safetensors sidecar); it cannot be resumed`);
     if (opts.optimizer === undefined) optimizer = optimizerFromConfig(ck.optimizerState.config);
     optimizer.loadStateDict(named, ck.optimizerState, opts.resume);
+    // A learning rate given with `resume` replaces the checkpoint's: continue at a lower rate.
+    if (opts.lr !== undefined && (opts.optimizer === undefined || typeof opts.optimizer === 'string')) optimizer.lr = opts.lr;
     rng.setState(ck.rngState);
     initialEpoch = ck.epoch + 1;
     for (const [k, v] of Object.entries(ck.history ?? {})) history[k] = [...v];
