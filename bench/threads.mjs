@@ -2,12 +2,13 @@
 // Worker threads (src/kernels/threads/): the wasm GEMM and the fused LSTM forward/backward with 1
 // thread and with N, wall time (threads run concurrently, so CPU time would not show a speed-up),
 // median of several trials. Prints the speed-up and which jobs were split. Small shapes show the
-// split threshold at work: they must not get slower. Runs against dist/ (npm run build first).
+// split threshold at work: they must not get slower. On a busy machine the contention guard
+// (src/kernels/threads/pool.ts) runs calls on one thread; --no-guard turns it off. Runs against dist/ (npm run build first).
 //
-//   flock /tmp/bench.lock node bench/threads.mjs [--threads 2] [--quick]
+//   flock /tmp/bench.lock node bench/threads.mjs [--threads 2] [--quick] [--no-guard]
 import { gemm, setBackend, setThreads, stopThreads } from '../dist/kernels/gemm.js';
 import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../dist/kernels/lstm.js';
-import { threadStats, threadsUnavailableReason } from '../dist/kernels/threads/pool.js';
+import { setContentionGuard, threadStats, threadsUnavailableReason } from '../dist/kernels/threads/pool.js';
 import { wasmVariant } from '../dist/kernels/wasm/backend.js';
 import { heap } from '../dist/tensor/tensor.js';
 import { loadavg } from 'node:os';
@@ -16,6 +17,7 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const ti = argv.indexOf('--threads');
 const N = ti >= 0 ? Number(argv[ti + 1]) : 2;
+if (argv.includes('--no-guard')) setContentionGuard(false);
 setBackend('wasm');
 if (threadsUnavailableReason() !== '') {
   console.error(`bench/threads: no worker threads here: ${threadsUnavailableReason()}`);
@@ -52,12 +54,13 @@ function compare(label, flops, fn) {
   setThreads(1);
   const t1 = time(fn);
   setThreads(N);
-  const j0 = threadStats().jobs;
+  const { jobs: j0, guarded: g0 } = threadStats();
   const tn = time(fn);
   const split = threadStats().jobs > j0;
+  const guarded = threadStats().guarded - g0;
   const gf = (t) => (flops / t / 1e6).toFixed(1);
   console.log(
-    `${label.padEnd(34)} ${t1.toFixed(3).padStart(9)} ms ${gf(t1).padStart(6)} GF/s | ${tn.toFixed(3).padStart(9)} ms ${gf(tn).padStart(6)} GF/s | ×${(t1 / tn).toFixed(2)}${split ? '' : '  (not split)'}`,
+    `${label.padEnd(34)} ${t1.toFixed(3).padStart(9)} ms ${gf(t1).padStart(6)} GF/s | ${tn.toFixed(3).padStart(9)} ms ${gf(tn).padStart(6)} GF/s | ×${(t1 / tn).toFixed(2)}${split ? '' : '  (not split)'}${guarded > 0 ? `  (${guarded} calls on 1 thread: contention guard)` : ''}`,
   );
 }
 

@@ -19,7 +19,7 @@ import { gemm, getBackend, getThreads, setBackend, setThreads, stopThreads } fro
 import { gruBackward, gruBackwardWorkSize, gruCacheSize, gruForward } from '../../src/kernels/gru.js';
 import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../../src/kernels/lstm.js';
 import { rnnBackward, rnnBackwardWorkSize, rnnCacheSize, rnnForward } from '../../src/kernels/rnn.js';
-import { threadStats, threadsUnavailableReason } from '../../src/kernels/threads/pool.js';
+import { setContentionGuard, threadStats, threadsUnavailableReason } from '../../src/kernels/threads/pool.js';
 import { type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmVariant } from '../../src/kernels/wasm/backend.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { heap } from '../../src/tensor/tensor.js';
@@ -29,7 +29,10 @@ const blocks: number[] = [];
 let savedBackend: ReturnType<typeof getBackend>;
 let savedThreads = 1;
 let savedVariant: WasmVariant | null = null;
+let savedGuard = true;
 beforeAll(() => {
+  // Every large job must be split here, even on a machine too busy for threads to pay off.
+  savedGuard = setContentionGuard(false);
   savedBackend = getBackend();
   savedThreads = getThreads();
   savedVariant = wasmVariant();
@@ -40,6 +43,7 @@ afterAll(async () => {
   setBackend(savedBackend);
   if (savedVariant !== null) setWasmVariant(savedVariant);
   setThreads(savedThreads);
+  setContentionGuard(savedGuard);
   await stopThreads();
 });
 
@@ -189,7 +193,7 @@ describe.skipIf(unavailable !== '')(`2 threads give the bits of 1 thread${unavai
 describe.skipIf(unavailable !== '')('the pool', () => {
   it('starts on the first split job, runs parts on its worker, stops, and restarts', async () => {
     await stopThreads();
-    expect(threadStats()).toEqual({ workers: 0, jobs: 0, workerParts: 0 });
+    expect(threadStats()).toEqual({ workers: 0, jobs: 0, workerParts: 0, guarded: 0 });
     setThreads(2);
     expect(getThreads()).toBe(2);
     const rng = new Rng(3);
@@ -247,7 +251,8 @@ describe('process exit', () => {
       import { pathToFileURL } from 'node:url';
       const lib = await import(pathToFileURL(${JSON.stringify(dist)}).href);
       const { gemm } = await import(pathToFileURL(${JSON.stringify(join(root, 'dist/kernels/gemm.js'))}).href);
-      const { threadStats } = await import(pathToFileURL(${JSON.stringify(join(root, 'dist/kernels/threads/pool.js'))}).href);
+      const { setContentionGuard, threadStats } = await import(pathToFileURL(${JSON.stringify(join(root, 'dist/kernels/threads/pool.js'))}).href);
+      setContentionGuard(false);
       const { heap } = await import(pathToFileURL(${JSON.stringify(join(root, 'dist/tensor/tensor.js'))}).href);
       lib.setThreads(2);
       const n = 256;

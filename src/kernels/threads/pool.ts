@@ -10,7 +10,8 @@
  * took. The caller waits only for parts that others already claimed.
  *
  * Workers spin on the job counter for `SPIN_MS` after each job before `Atomics.wait`: a plain
- * wait/notify round trip costs ≈ 50 µs here, which made small GEMMs 3× slower (DESIGN.md §5).
+ * wait/notify round trip costs ≈ 50 µs here, which made small GEMMs 3× slower (DESIGN.md §5). A
+ * contention guard (below) stops splitting while the threads do not get their cores.
  *
  * Determinism: parts write disjoint outputs and each output element is computed by the same
  * operations as in the one-thread kernel (csrc/threads.c, csrc/recurrent.c), so results are
@@ -46,10 +47,26 @@ type PartFn = (part: number, nparts: number, ws: number, ...args: number[]) => v
 /** Most threads `setThreads` accepts. */
 export const MAX_THREADS = 64;
 const MAX_ARGS = 32;
-/** How long a worker spins on the job counter after a job before it sleeps (ms). */
-const SPIN_MS = 0.3;
+/**
+ * How long a worker spins on the job counter after a job before it sleeps (ms). Measured
+ * (tiny LSTM forward B16 T32 H64 with 0.5 ms of other work between calls): 0.75 ms
+ * per call with 0.3 ms of spinning (the worker is often asleep), 0.55 ms with 2 ms; 1 thread 1.2 ms.
+ */
+const SPIN_MS = 2;
 /** How long the caller spins for parts claimed by workers before it sleeps (ms). */
 const CALLER_SPIN_MS = 0.5;
+/**
+ * Contention guard. On a shared machine the threads may not get a core each (Linux gives every
+ * session an equal share, whatever its thread count): then splitting only adds spinning and
+ * waiting. Split jobs are timed (wall and process CPU time); when over `GUARD_WINDOW_MS` of them
+ * the process used fewer than 1 + GUARD_MIN_GAIN·(n − 1) cores, jobs run on the calling thread for
+ * a back-off period (doubling up to `GUARD_MAX_BACKOFF_MS`), then splitting is tried again. The
+ * results are the same bits either way.
+ */
+const GUARD_WINDOW_MS = 30;
+const GUARD_MIN_GAIN = 0.4;
+const GUARD_FIRST_BACKOFF_MS = 250;
+const GUARD_MAX_BACKOFF_MS = 4000;
 
 // Control block (Int32 slots), then the job's arguments as Float64.
 const GEN = 0; // job generation: workers wait on it
@@ -130,6 +147,14 @@ interface Pool {
   wsBytes: number;
   seq: number;
   jobs: number;
+  /** Contention guard: wall ms and CPU µs of split jobs in the current window. */
+  winWall: number;
+  winCpu: number;
+  /** No splitting before this time (performance.now()); the next back-off's length. */
+  backoffUntil: number;
+  backoffMs: number;
+  /** Jobs that ran on the calling thread because of the guard. */
+  guarded: number;
   exited: Promise<unknown>[];
 }
 
@@ -236,12 +261,14 @@ export interface ThreadStats {
   jobs: number;
   /** Parts of those jobs that worker threads ran (the rest ran on the calling thread). */
   workerParts: number;
+  /** Jobs run on the calling thread because the threads were not getting their cores. */
+  guarded: number;
 }
 
 /** Counters of the running pool (zeros when there is none). */
 export function threadStats(): ThreadStats {
-  if (pool === null) return { workers: 0, jobs: 0, workerParts: 0 };
-  return { workers: pool.workers.length, jobs: pool.jobs, workerParts: Atomics.load(pool.c, WORKER_PARTS) };
+  if (pool === null) return { workers: 0, jobs: 0, workerParts: 0, guarded: 0 };
+  return { workers: pool.workers.length, jobs: pool.jobs, workerParts: Atomics.load(pool.c, WORKER_PARTS), guarded: pool.guarded };
 }
 
 /** The running pool for the current setting and wasm build, starting it if needed; null = 1 thread. */
@@ -258,7 +285,7 @@ function getPool(): Pool | null {
     const module = new WebAssembly.Module(kernelsWasmBytes(variant));
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const c = new Int32Array(control);
-    const p: Pool = { n, variant, k, c, args: new Float64Array(control, ARGS_BYTE, MAX_ARGS), workers: [], ws: new Array<number>(n).fill(0), wsBytes: 0, seq: 0, jobs: 0, exited: [] };
+    const p: Pool = { n, variant, k, c, args: new Float64Array(control, ARGS_BYTE, MAX_ARGS), workers: [], ws: new Array<number>(n).fill(0), wsBytes: 0, seq: 0, jobs: 0, winWall: 0, winCpu: 0, backoffUntil: 0, backoffMs: GUARD_FIRST_BACKOFF_MS, guarded: 0, exited: [] };
     for (let id = 1; id < n; id++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, name: `recurrent-kernels-${id}`, workerData: { module, memory: heap.memory, control, id, names: PART_FUNCTIONS } });
       // A worker that fails only stops taking parts: the caller runs whatever nobody claimed.
@@ -273,6 +300,42 @@ function getPool(): Pool | null {
     return null;
   }
   return pool;
+}
+
+let guardOn = true;
+
+/**
+ * Turns the contention guard off (tests that must see every large job split) or on (the default).
+ * Returns the previous setting.
+ */
+export function setContentionGuard(on: boolean): boolean {
+  const was = guardOn;
+  guardOn = on;
+  if (!on && pool !== null) pool.backoffUntil = 0;
+  return was;
+}
+
+const cpuMicros = (): number => {
+  const u = (proc as { cpuUsage?: () => { user: number; system: number } } | undefined)?.cpuUsage?.();
+  return u === undefined ? NaN : u.user + u.system;
+};
+
+/** The contention guard's bookkeeping after a split job that started at t0 (CPU time cpu0). */
+function guard(p: Pool, t0: number, cpu0: number): void {
+  if (!guardOn) return;
+  const t1 = performance.now();
+  p.winWall += t1 - t0;
+  p.winCpu += cpuMicros() - cpu0;
+  if (p.winWall < GUARD_WINDOW_MS) return;
+  const cores = p.winCpu / 1000 / p.winWall;
+  p.winWall = 0;
+  p.winCpu = 0;
+  if (!(cores < 1 + GUARD_MIN_GAIN * (p.n - 1))) {
+    p.backoffMs = GUARD_FIRST_BACKOFF_MS;
+    return;
+  }
+  p.backoffUntil = t1 + p.backoffMs;
+  p.backoffMs = Math.min(2 * p.backoffMs, GUARD_MAX_BACKOFF_MS);
 }
 
 /**
@@ -295,6 +358,12 @@ export function runParts(fn: PartFunction, nparts: number, ws0: number, wsBytes:
   if (nparts < 2) return false;
   const p = getPool();
   if (p === null) return false;
+  const t0 = performance.now();
+  if (t0 < p.backoffUntil) {
+    p.guarded++;
+    return false;
+  }
+  const cpu0 = cpuMicros();
   if (args.length > MAX_ARGS) throw new Error(`recurrent: internal error: ${args.length} arguments for ${fn}`);
   const np = Math.min(nparts, 255);
   const c = p.c;
@@ -343,6 +412,7 @@ export function runParts(fn: PartFunction, nparts: number, ws0: number, wsBytes:
       if ((++i & 255) === 0 && performance.now() > end) Atomics.wait(c, DONE, done, 5);
     }
   }
+  guard(p, t0, cpu0);
   if (failure !== null) throw failure;
   if (Atomics.load(c, ERROR) !== 0) throw new Error(`recurrent: a worker thread failed in ${fn}`);
   return true;
