@@ -228,6 +228,7 @@ describe.skipIf(unavailable !== '')('the pool', () => {
     expect(() => setThreads(0)).toThrow('setThreads: threads must be an integer from 1 to 64, not 0');
     expect(() => setThreads(2.5)).toThrow('not 2.5');
   });
+
 });
 
 // A process that used worker threads must exit by itself: run the compiled package (dist/).
@@ -246,6 +247,16 @@ function distReason(): string {
 const exitReason = distReason();
 
 describe('process exit', () => {
+  it.skipIf(exitReason !== '')(`RECURRENT_THREADS is read, and a bad value named${exitReason ? ` (skipped: ${exitReason})` : ''}`, () => {
+    const env = { ...process.env, RECURRENT_BACKEND: 'wasm' };
+    const code = (): string =>
+      `import('${join(root, 'dist/kernels/gemm.js')}').then((g) => { try { console.log(g.getThreads()); } catch (e) { console.log(e.message); } });`;
+    const run = (v: string): string => spawnSync(process.execPath, ['-e', code()], { encoding: 'utf8', timeout: 60_000, env: { ...env, RECURRENT_THREADS: v } }).stdout.trim();
+    expect(run('1')).toBe('1');
+    expect(run('2')).toBe('2');
+    expect(run('two')).toBe("recurrent: RECURRENT_THREADS must be an integer from 1 to 64, not 'two'");
+    expect(run('0')).toBe("recurrent: RECURRENT_THREADS must be an integer from 1 to 64, not '0'");
+  });
   it.skipIf(exitReason !== '')(`a process that ran kernels on 2 threads exits without stopping them${exitReason ? ` (skipped: ${exitReason})` : ''}`, () => {
     const code = `
       import { pathToFileURL } from 'node:url';

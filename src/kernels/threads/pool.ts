@@ -192,9 +192,9 @@ export function threadsUnavailableReason(): string {
   return poolError;
 }
 
-function checkCount(n: number, source: string): number {
+function checkCount(n: number, source: string, raw: unknown = n): number {
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    throw new Error(`recurrent: ${source} must be an integer from 1 to ${MAX_THREADS}, not ${String(n)}`);
+    throw new Error(`recurrent: ${source} must be an integer from 1 to ${MAX_THREADS}, not ${typeof raw === 'string' ? `'${raw}'` : String(raw)}`);
   }
   return n;
 }
@@ -203,7 +203,7 @@ function fromEnv(): number {
   const raw = proc?.env?.RECURRENT_THREADS;
   const v = (raw ?? '').trim();
   if (v === '') return availableCores();
-  return checkCount(Number(v), 'RECURRENT_THREADS');
+  return checkCount(/^\d+$/.test(v) ? Number(v) : NaN, 'RECURRENT_THREADS', raw);
 }
 
 /**
