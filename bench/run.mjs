@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { flopsPerStep } from './lib/data.mjs';
 import { loadSpec, selectWorkloads, withTiming, SPEC_PATH } from './lib/spec.mjs';
 import { toRow, attachRatios, formatTable, fmtMs } from './lib/report.mjs';
+import { W2V_IMPLS, W2V_WORKLOADS, formatW2vTable, runW2vBench } from './w2v.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -27,16 +28,18 @@ const LOCK_WAIT_S = 900;
 
 const OUR_BACKENDS = ['ref', 'wasm', 'native'];
 const PEER_IMPLS = ['torch', 'tfjs-cpu', 'tfjs-wasm', 'brain'];
-const ALL_IMPLS = [...OUR_BACKENDS.map((b) => `recurrent-${b}`), ...PEER_IMPLS];
+const ALL_IMPLS = [...OUR_BACKENDS.map((b) => `recurrent-${b}`), ...PEER_IMPLS, 'gensim', 'word2vec-c'];
 /** Run order inside one (workload, mode, threads) group: PyTorch first, so rows stream with their ratio. */
 const ORDER = ['torch', ...OUR_BACKENDS.map((b) => `recurrent-${b}`), 'tfjs-wasm', 'tfjs-cpu', 'brain'];
 const JS_PEER_PACKAGES = { 'tfjs-cpu': ['@tensorflow/tfjs'], 'tfjs-wasm': ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'], brain: ['brain.js'] };
 
 const USAGE = `usage: npm run bench -- [options]      (or: node bench/run.mjs [options] after npm run build)
 
-  --workloads a,b   workload ids of bench/workloads.json (default: all)
+  --workloads a,b   workload ids of bench/workloads.json, and w2v-sg, w2v-cbow (word2vec,
+                    bench/w2v.mjs: 1 epoch of the offline corpus) (default: all)
   --modes a,b       train, infer (default: both; a workload runs only the modes it lists)
-  --impls a,b       ${ALL_IMPLS.join(', ')} (default: all)
+  --impls a,b       ${ALL_IMPLS.join(', ')} (default: all; word2vec
+                    runs recurrent-wasm, gensim, word2vec-c, and recurrent-ref only when named)
   --threads 1,2     thread counts (default: 1)
   --quick           short smoke run: 2 warm-up, 3–10 timed steps, 10 s budget per measurement
   --budget S        time budget per measurement in seconds (default: workloads.json, 75 s)
@@ -44,11 +47,12 @@ const USAGE = `usage: npm run bench -- [options]      (or: node bench/run.mjs [o
   --json            one JSON object per line on stdout (progress and notes go to stderr)
   -h, --help        this text
 
-Environment: BENCH_LOCK (advisory lock file, default /tmp/bench.lock).
+Environment: BENCH_LOCK (advisory lock file, default /tmp/bench.lock); WORD2VEC_C (a word2vec.c
+binary to measure), W2V_CORPUS (another corpus file for the word2vec workloads).
 The JS peers are installed into bench/peers/node_modules on first use (npm install --prefix bench/peers).`;
 
 export function parseCli(argv) {
-  const o = { workloads: [], modes: ['train', 'infer'], impls: null, threads: [1], quick: false, peers: true, json: false, budget: undefined, help: false };
+  const o = { workloads: [], implsGiven: false, modes: ['train', 'infer'], impls: null, threads: [1], quick: false, peers: true, json: false, budget: undefined, help: false };
   const list = (v) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -83,9 +87,16 @@ export function parseCli(argv) {
     const bad = o.impls.filter((x) => !ALL_IMPLS.includes(x));
     if (bad.length) throw new Error(`unknown impl(s) ${bad.join(', ')}; known: ${ALL_IMPLS.join(', ')}`);
   }
+  o.implsGiven = o.impls !== null;
   let impls = o.impls ?? ALL_IMPLS;
   if (!o.peers) impls = impls.filter((x) => x.startsWith('recurrent-'));
+  o.w2vImpls = W2V_IMPLS.filter((x) => impls.includes(x));
   o.impls = ORDER.filter((x) => impls.includes(x));
+  const w2vIds = W2V_WORKLOADS.map((w) => w.id);
+  o.w2v = o.workloads.length === 0 || o.workloads.some((id) => w2vIds.includes(id));
+  o.w2vWorkloads = o.workloads.filter((id) => w2vIds.includes(id));
+  o.rnn = o.workloads.length === 0 || o.workloads.some((id) => !w2vIds.includes(id));
+  o.workloads = o.workloads.filter((id) => !w2vIds.includes(id));
   return o;
 }
 
@@ -244,9 +255,10 @@ export async function main(argv = process.argv.slice(2)) {
   // ---- which implementations can run, at which thread counts
   const notes = [];
   const avail = new Map(); // `${impl}|${threads}` → { ok, note }
-  const jsPeerProblems = ensureJsPeers(opts.impls, log);
+  const rnnImpls = opts.rnn ? opts.impls : [];
+  const jsPeerProblems = ensureJsPeers(rnnImpls, log);
   let torchOk = null;
-  for (const impl of opts.impls) {
+  for (const impl of rnnImpls) {
     for (const th of opts.threads) {
       let a;
       if (impl.startsWith('recurrent-')) a = await probeOurs(impl.slice('recurrent-'.length), th, env);
@@ -263,7 +275,7 @@ export async function main(argv = process.argv.slice(2)) {
   const tasks = [];
   for (const th of opts.threads)
     for (const w of workloads)
-      for (const mode of w.modes.filter((m) => opts.modes.includes(m))) for (const impl of opts.impls) if (avail.get(`${impl}|${th}`).ok) tasks.push({ impl, w, mode, threads: th });
+      for (const mode of w.modes.filter((m) => opts.modes.includes(m))) for (const impl of rnnImpls) if (avail.get(`${impl}|${th}`).ok) tasks.push({ impl, w, mode, threads: th });
 
   const header =
     `recurrent bench — ${opts.quick ? 'QUICK timing (smoke run)' : 'workloads.json timing'}: ${t.warmup_steps} warm-up, ${t.min_timed_steps}–${t.max_timed_steps} timed steps ` +
@@ -326,7 +338,30 @@ export async function main(argv = process.argv.slice(2)) {
     if (opts.json) out(JSON.stringify(row));
   }
   attachRatios(rows);
-  if (!opts.json) {
+  let w2v = { rows: [], notes: [] };
+  if (opts.w2v) {
+    w2v = await runW2vBench({
+      ids: opts.w2vWorkloads,
+      impls: opts.w2vImpls,
+      refAsked: opts.implsGiven,
+      threads: opts.threads,
+      quick: opts.quick,
+      lock: useLock ? LOCK : null,
+      log,
+      emit: (row) => opts.json && out(JSON.stringify(row)),
+    });
+  }
+  if (!opts.json && w2v.rows.length) {
+    out('');
+    out(`word2vec — 1 epoch${opts.quick ? ' of a 1 M-token prefix (QUICK)' : ''} of offline-en-corpus, dim 100, window 5, negative 5, sample 1e-4, min-count 5`);
+    out('');
+    out(formatW2vTable(w2v.rows));
+    out('');
+    out('tokens/s: corpus tokens / training wall seconds (gensim: its raw words/s; word2vec.c: between its first and last progress line).');
+    out('peak RSS: maximum resident set size of the whole process (all threads), /usr/bin/time -v. × gensim: tokens/s ÷ gensim\'s at the same threads.');
+    for (const n of w2v.notes) out(`note: ${n}`);
+  }
+  if (!opts.json && tasks.length) {
     out('');
     out(header);
     out('');
@@ -336,7 +371,7 @@ export async function main(argv = process.argv.slice(2)) {
     out(`GFLOP/s: recurrent-cell matmuls only (workloads.json "flops"). torch ms/ours: PyTorch's ms/step at the same threads ÷ this row's (> 1 = faster than PyTorch).`);
     for (const n of notes) out(`note: ${n}`);
   }
-  return rows.some((r) => r.status === 'error') ? 1 : 0;
+  return [...rows, ...w2v.rows].some((r) => r.status === 'error') ? 1 : 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -22,6 +22,10 @@ function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x09 || b === 0x0d || b === 0x0b || b === 0x0c;
 }
 
+/** SPACE[b] = 1 for the separator bytes (see `isSpace`). */
+const SPACE = new Uint8Array(256);
+for (const b of [0x20, 0x0a, 0x09, 0x0d, 0x0b, 0x0c]) SPACE[b] = 1;
+
 /** The file path of a file corpus, or null for iterables. */
 export function corpusPath(corpus: CorpusSource): string | null {
   if (typeof corpus === 'string') return corpus;
@@ -59,6 +63,8 @@ export class ByteTokenizer {
   /** Bounds of the current token in `buf`. */
   start = 0;
   end = 0;
+  /** FNV-1a hash of the current token's bytes (as `lookupBytes` computes it) */
+  hash = 0;
   private pos = 0;
   private len = 0;
   /** File position of buf[0]. */
@@ -131,11 +137,21 @@ export class ByteTokenizer {
     }
     if (this.base + this.pos >= this.rangeEnd) return END;
     this.start = this.pos;
+    let h = 0x811c9dc5;
     for (;;) {
-      while (this.pos < this.len && !isSpace(this.buf[this.pos]!)) this.pos++;
-      if (this.pos < this.len || !this.fill(this.start)) break;
+      const buf = this.buf;
+      const len = this.len;
+      let pos = this.pos;
+      for (; pos < len; pos++) {
+        const b = buf[pos]!;
+        if (SPACE[b] === 1) break;
+        h = Math.imul(h ^ b, 0x01000193);
+      }
+      this.pos = pos;
+      if (pos < len || !this.fill(this.start)) break;
     }
     this.end = this.pos;
+    this.hash = h >>> 0;
     return TOKEN;
   }
 }
@@ -189,13 +205,24 @@ function sameBytes(a: Uint8Array, a0: number, a1: number, b: Uint8Array, b0: num
 
 /** Index of the word with bytes buf[start, end), or −1. */
 export function lookupBytes(t: ByteVocabTable, buf: Uint8Array, start: number, end: number): number {
+  return lookupHashed(t, buf, start, end, fnv1a(buf, start, end));
+}
+
+/** `lookupBytes` with the bytes' FNV-1a hash `h` already computed. */
+function lookupHashed(t: ByteVocabTable, buf: Uint8Array, start: number, end: number, h: number): number {
   const { slots, offsets, pool } = t;
   const mask = slots.length - 1;
-  let i = fnv1a(buf, start, end) & mask;
+  const len = end - start;
+  let i = h & mask;
   for (;;) {
     const s = slots[i]!;
     if (s === 0) return -1;
-    if (sameBytes(pool, offsets[s - 1]!, offsets[s]!, buf, start, end)) return s - 1;
+    const o = offsets[s - 1]!;
+    if (offsets[s]! - o === len) {
+      let k = 0;
+      while (k < len && pool[o + k] === buf[start + k]) k++;
+      if (k === len) return s - 1;
+    }
     i = (i + 1) & mask;
   }
 }
@@ -233,7 +260,7 @@ export class FileSentenceReader {
     for (;;) {
       const kind = tok.next();
       if (kind === TOKEN) {
-        const id = lookupBytes(this.vocab, tok.buf, tok.start, tok.end);
+        const id = lookupHashed(this.vocab, tok.buf, tok.start, tok.end, tok.hash);
         if (id >= 0) out[n++] = id;
         if (++raw >= this.maxSentenceLength) return n;
       } else if (kind === NEWLINE) {
@@ -295,13 +322,126 @@ export async function* fileSentences(path: string, maxSentenceLength = MAX_SENTE
 }
 
 /**
- * Counts the tokens of a file into `counter` in one pass, reading `chunkBytes` at a time. Calls `tick(bytesRead, fileSize)` after every chunk, which may throw to abort.
+ * Distinct byte strings and their counts in open-addressing tables (FNV-1a), in first-occurrence
+ * order: counting a file makes no string per token, so memory stays at a few bytes per distinct
+ * word (a Map of strings over a 48 MB corpus grew the JS heap by 200 MB). `maxVocabSize` prunes
+ * like `VocabCounter` (drop counts ≤ r, then r += 1), keeping the survivors' order.
+ */
+class ByteCounter {
+  private slots = new Int32Array(1 << 16);
+  private hashes = new Uint32Array(1 << 12);
+  private starts = new Int32Array(1 << 12);
+  private lens = new Int32Array(1 << 12);
+  counts = new Float64Array(1 << 12);
+  size = 0;
+  pool = new Uint8Array(1 << 16);
+  private poolLen = 0;
+  private minReduce = 1;
+
+  constructor(private readonly maxVocabSize: number | null) {}
+
+  /** Adds one occurrence of buf[start, end) whose FNV-1a hash is h. */
+  add(buf: Uint8Array, start: number, end: number, h: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const len = end - start;
+    let i = h & mask;
+    for (;;) {
+      const s = slots[i]!;
+      if (s === 0) break;
+      const e = s - 1;
+      if (this.hashes[e] === h && this.lens[e] === len) {
+        const p = this.pool;
+        const o = this.starts[e]!;
+        let k = 0;
+        while (k < len && p[o + k] === buf[start + k]) k++;
+        if (k === len) {
+          this.counts[e]!++;
+          return;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    const e = this.size++;
+    if (e === this.hashes.length) this.growEntries();
+    if (this.poolLen + len > this.pool.length) {
+      const bigger = new Uint8Array(Math.max(this.pool.length * 2, this.poolLen + len));
+      bigger.set(this.pool.subarray(0, this.poolLen));
+      this.pool = bigger;
+    }
+    this.pool.set(buf.subarray(start, end), this.poolLen);
+    this.hashes[e] = h;
+    this.starts[e] = this.poolLen;
+    this.lens[e] = len;
+    this.counts[e] = 1;
+    this.poolLen += len;
+    slots[i] = e + 1;
+    if (this.size * 2 > slots.length) this.rehash(slots.length * 2);
+    if (this.maxVocabSize !== null && this.size > this.maxVocabSize) this.reduce();
+  }
+
+  private growEntries(): void {
+    const n = this.hashes.length * 2;
+    const grow = <T extends Uint32Array | Int32Array | Float64Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.hashes = grow(this.hashes, new Uint32Array(n));
+    this.starts = grow(this.starts, new Int32Array(n));
+    this.lens = grow(this.lens, new Int32Array(n));
+    this.counts = grow(this.counts, new Float64Array(n));
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let e = 0; e < this.size; e++) {
+      let i = this.hashes[e]! & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = e + 1;
+    }
+    this.slots = slots;
+  }
+
+  private reduce(): void {
+    let n = 0;
+    let poolLen = 0;
+    for (let e = 0; e < this.size; e++) {
+      if (this.counts[e]! <= this.minReduce) continue;
+      const len = this.lens[e]!;
+      this.pool.copyWithin(poolLen, this.starts[e]!, this.starts[e]! + len);
+      this.hashes[n] = this.hashes[e]!;
+      this.starts[n] = poolLen;
+      this.lens[n] = len;
+      this.counts[n] = this.counts[e]!;
+      poolLen += len;
+      n++;
+    }
+    this.size = n;
+    this.poolLen = poolLen;
+    this.minReduce++;
+    this.rehash(this.slots.length);
+  }
+
+  /** Entry e's bytes. */
+  bytes(e: number): Uint8Array {
+    return this.pool.subarray(this.starts[e]!, this.starts[e]! + this.lens[e]!);
+  }
+}
+
+/**
+ * Counts the tokens of a file into `counter` in one pass, reading `chunkBytes` at a time. Calls
+ * `tick(bytesRead, fileSize)` after every chunk, which may throw to abort. Only words counted at
+ * least `keepMin` times are added to `counter.counts` (`rawWords` counts every token): with
+ * keepMin = minCount, `finalizeVocab` gives the same vocabulary and no string is made for the rare
+ * words.
  */
 export async function countFile(
   path: string,
   counter: VocabCounter,
   tick: (bytes: number, size: number) => void | Promise<void> = () => {},
   chunkBytes = 4 << 20,
+  keepMin = 1,
 ): Promise<void> {
   const fsp = await import('node:fs/promises');
   let fh;
@@ -310,35 +450,64 @@ export async function countFile(
   } catch (e) {
     throw new Error(`word2vec: cannot open corpus '${path}': ${(e as Error).message}`, { cause: e });
   }
-  // Counted as latin1 strings (one char per byte: fast, exact bytes), converted once at the end.
-  const raw = new VocabCounter(counter.maxVocabSize);
-  const sep = /[ \t\n\v\f\r]+/;
+  const raw = new ByteCounter(counter.maxVocabSize);
+  let rawWords = 0;
+  let lines = 0;
   try {
     const size = (await fh.stat()).size;
-    const buf = Buffer.allocUnsafe(chunkBytes);
-    let carry = '';
+    // buf[0, carry) holds the start of a token cut by the previous chunk's end.
+    let buf = new Uint8Array(chunkBytes);
+    let carry = 0;
     let read = 0;
-    let lines = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
+      if (carry === buf.length) {
+        const bigger = new Uint8Array(buf.length * 2);
+        bigger.set(buf);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
       if (bytesRead === 0) break;
       read += bytesRead;
-      let cut = bytesRead;
-      while (cut > 0 && !isSpace(buf[cut - 1]!)) cut--;
-      const text = carry + buf.toString('latin1', 0, cut);
-      carry = buf.toString('latin1', cut, bytesRead);
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-      for (const w of text.split(sep)) if (w.length > 0) raw.add(w);
+      const len = carry + bytesRead;
+      let i = 0;
+      let tokStart = -1;
+      let h = 0x811c9dc5;
+      for (; i < len; i++) {
+        const b = buf[i]!;
+        if (SPACE[b] === 1) {
+          if (b === 0x0a) lines++;
+          if (tokStart >= 0) {
+            raw.add(buf, tokStart, i, h >>> 0);
+            rawWords++;
+            tokStart = -1;
+            h = 0x811c9dc5;
+          }
+        } else {
+          if (tokStart < 0) tokStart = i;
+          h = Math.imul(h ^ b, 0x01000193);
+        }
+      }
+      carry = 0;
+      if (tokStart >= 0) {
+        buf.copyWithin(0, tokStart, len);
+        carry = len - tokStart;
+      }
       await tick(read, size);
     }
-    if (carry.length > 0) raw.add(carry);
-    counter.sentences += lines + (carry.length > 0 ? 1 : 0);
+    if (carry > 0) {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < carry; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+      raw.add(buf, 0, carry, h >>> 0);
+      rawWords++;
+      lines++;
+    }
+    counter.sentences += lines;
   } finally {
     await fh.close();
   }
-  const ascii = /^[\x00-\x7f]*$/;
-  for (const [w, c] of raw.counts) counter.addCount(ascii.test(w) ? w : Buffer.from(w, 'latin1').toString('utf8'), c);
-  counter.rawWords += raw.rawWords;
+  const dec = new TextDecoder();
+  for (let e = 0; e < raw.size; e++) if (raw.counts[e]! >= keepMin) counter.addCount(dec.decode(raw.bytes(e)), raw.counts[e]!);
+  counter.rawWords += rawWords;
 }
 
 /** Counts the tokens of token-array sentences into `counter`; `tick()` every 10,000 sentences. */

@@ -10,10 +10,13 @@ import { abortFlagOffset, learningRate } from './trainer.js';
 import type { WorkerInit, WorkerMessage } from './worker.js';
 
 /** Everything in a WorkerInit that is the same for all threads. */
-export type SharedInit = Omit<WorkerInit, 'start' | 'end' | 'rng' | 'id' | 'control' | 'nWorkers'>;
+export type SharedInit = Omit<WorkerInit, 'start' | 'end' | 'rng' | 'wasm' | 'id' | 'control' | 'nWorkers'>;
 
-/** Runs `n` threads of `script` over `init.path`; resolves when all finish, rejects on abort or failure. */
-export async function trainHogwild(script: URL, n: number, init: SharedInit, rngState: (id: number) => Uint32Array, run: TrainRun): Promise<void> {
+/**
+ * Runs `n` threads of `script` over `init.path`; resolves when all finish, rejects on abort or
+ * failure. `thread(id)` gives thread id's random state and, for the wasm kernel, its heap block.
+ */
+export async function trainHogwild(script: URL, n: number, init: SharedInit, thread: (id: number) => Pick<WorkerInit, 'rng' | 'wasm'>, run: TrainRun): Promise<void> {
   if (run.signal?.aborted) throw abortError(run.signal);
   const { Worker } = await import('node:worker_threads');
   const { statSync } = await import('node:fs');
@@ -77,12 +80,14 @@ export async function trainHogwild(script: URL, n: number, init: SharedInit, rng
           ...init,
           start: Math.floor((size * id) / n),
           end: id === n - 1 ? Infinity : Math.floor((size * (id + 1)) / n),
-          rng: rngState(id),
+          ...thread(id),
           id,
           control,
           nWorkers: n,
         };
-        const w = new Worker(script, { workerData });
+        // The loop allocates almost nothing on the JS heap: a small young generation keeps each
+        // thread's resident memory low (the default semi-spaces add ~16 MB per thread).
+        const w = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
         workers.push(w);
         w.on('message', (m: WorkerMessage) => {
           if (m.type === 'epoch') return onEpoch(m);

@@ -52,6 +52,9 @@ import {
   resolveOptions,
 } from './options.js';
 import { type NetLayout, type TrainerConfig, type TrainerTables, SentenceTrainer, learningRate } from './trainer.js';
+import { getBackend } from '../kernels/gemm.js';
+import { type WasmVariant, wasmAvailable, wasmKernels, wasmVariant } from '../kernels/wasm/backend.js';
+import { type W2vWasmThread, placeW2vTables, placeW2vThread } from '../kernels/wasm/w2v.js';
 import { VocabCounter, buildAliasTable, buildHuffman, finalizeVocab, keepProbabilities } from './vocab.js';
 
 export type { BuildVocabOptions, EpochReport, TrainOptions, TrainReport, Word2VecOptions, Word2VecProgress } from './options.js';
@@ -203,7 +206,8 @@ export class Word2Vec {
     };
     const counter = new VocabCounter(this.options.maxVocabSize);
     const path = corpusPath(corpus);
-    if (path !== null) await countFile(path, counter, tick);
+    // Words rarer than minCount never enter the vocabulary (finalizeVocab gives the same result without them).
+    if (path !== null) await countFile(path, counter, tick, undefined, this.options.minCount);
     else await countIterable(corpus as Iterable<readonly string[]>, counter, async () => {
       tick();
       await yieldToEventLoop();
@@ -297,6 +301,26 @@ export class Word2Vec {
   }
 
   /**
+   * The wasm kernel's blocks in the heap for `rngs.length` threads, or null for the JS loop (the
+   * backend is `ref`, wasm does not load, or the heap is not shared: views into it must not be
+   * detached by growth while training). `free()` releases them.
+   */
+  private placeWasm(tables: TrainerTables, rngs: Uint32Array[]): { variant: WasmVariant; threads: W2vWasmThread[]; free(): void } | null {
+    if (getBackend() === 'ref' || !heap.shared || !wasmAvailable()) return null;
+    const layout = this.layout();
+    const t = placeW2vTables(tables, layout.V);
+    const threads = rngs.map((rng) => placeW2vThread(layout, this.trainerConfig(), t, rng));
+    return {
+      variant: wasmVariant()!,
+      threads,
+      free: () => {
+        for (const th of threads) heap.free(th.block);
+        heap.free(t.block);
+      },
+    };
+  }
+
+  /**
    * Trains on `corpus` (a file path or a re-iterable of token arrays) for `epochs` passes.
    * Resolves with per-epoch reports; rejects with the signal's reason when aborted (the vectors
    * keep what was learnt so far).
@@ -345,8 +369,23 @@ export class Word2Vec {
     try {
       if (workers > 1) {
         this.byteVocab ??= buildByteVocab(this.words);
-        const init = { memory: heap.memory, layout: this.layout(), tables: this.tables(), cfg: this.trainerConfig(), vocab: this.byteVocab, path: path! };
-        await trainHogwild(script!, workers, { ...init, epochs, alpha, minAlpha, totalWords: run.totalWords }, (id) => this.rngState(id), run);
+        const tables = this.tables();
+        const rngs = Array.from({ length: workers }, (_, id) => this.rngState(id));
+        const placed = this.placeWasm(tables, rngs);
+        // With the wasm kernel the tables are in the heap already: the threads get empty ones.
+        const posted = placed ? { keep: new Float32Array(0), aliasProb: new Float32Array(0), aliasIdx: new Int32Array(0), tree: null } : tables;
+        const init = { memory: heap.memory, layout: this.layout(), tables: posted, cfg: this.trainerConfig(), vocab: this.byteVocab, path: path! };
+        try {
+          await trainHogwild(
+            script!,
+            workers,
+            { ...init, epochs, alpha, minAlpha, totalWords: run.totalWords },
+            (id) => ({ rng: rngs[id]!, wasm: placed ? { variant: placed.variant, argsPtr: placed.threads[id]!.argsPtr, wordsPtr: placed.threads[id]!.wordsPtr } : null }),
+            run,
+          );
+        } finally {
+          placed?.free();
+        }
       }
       else await this.trainInProcess(corpus, path, run);
     } finally {
@@ -362,10 +401,20 @@ export class Word2Vec {
   private async trainInProcess(corpus: CorpusSource, path: string | null, run: TrainRun): Promise<void> {
     const { epochs, alpha, minAlpha, totalWords, signal } = run;
     const cfg = this.trainerConfig();
-    const trainer = new SentenceTrainer(heap.buffer, this.layout(), this.tables(), cfg, this.rngState(0));
-    const words = new Int32Array(cfg.maxSentenceLength);
     if (signal?.aborted) throw abortError(signal);
-    const file = path !== null ? await openReadAt(path) : null;
+    const tables = this.tables();
+    const rng = this.rngState(0);
+    const placed = this.placeWasm(tables, [rng]);
+    const wasm = placed ? { kernels: wasmKernels()!, argsPtr: placed.threads[0]!.argsPtr, wordsPtr: placed.threads[0]!.wordsPtr } : null;
+    const trainer = new SentenceTrainer(heap.buffer, this.layout(), tables, cfg, rng, wasm);
+    const words = trainer.input;
+    let file: Awaited<ReturnType<typeof openReadAt>> | null = null;
+    try {
+      file = path !== null ? await openReadAt(path) : null;
+    } catch (e) {
+      placed?.free();
+      throw e;
+    }
     const t0 = now();
     let lastYield = t0;
     let lastProgress = t0;
@@ -416,6 +465,7 @@ export class Word2Vec {
       if (run.onProgress) run.onProgress(progress());
     } finally {
       file?.close();
+      placed?.free();
     }
   }
 }

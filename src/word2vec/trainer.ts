@@ -4,6 +4,11 @@
  *
  * The parameters are views of one linear memory at byte offsets (`NetLayout`), so the main
  * thread and Hogwild workers over a shared WebAssembly.Memory run the very same code.
+ *
+ * Two implementations of the loop: the JS reference (src/kernels/ref/w2v.ts, double precision),
+ * and the wasm kernel (csrc/w2v.c via src/kernels/wasm/w2v.ts, float32 SIMD, one call per
+ * sentence) when the trainer is given a `WasmTrainer` (the backend is not `ref`). Both make the
+ * same random decisions from the same seed.
  */
 import {
   type W2vNet,
@@ -14,6 +19,8 @@ import {
   sigmoidTable,
   skipgramUpdate,
 } from '../kernels/ref/w2v.js';
+import type { KernelExports } from '../kernels/wasm/backend.js';
+import { w2vRngPtr } from '../kernels/wasm/w2v.js';
 
 /** The algorithm switches the loop needs (plain data: posted to workers). */
 export interface TrainerConfig {
@@ -52,30 +59,42 @@ export interface TrainerTables {
 
 const U32 = 4294967296;
 
+/** The wasm kernel and this thread's block for it (src/kernels/wasm/w2v.ts `placeW2vThread`). */
+export interface WasmTrainer {
+  kernels: KernelExports;
+  argsPtr: number;
+  wordsPtr: number;
+}
+
 /** Runs sentences through the kernels; accumulates the loss and example count in `stats`. */
 export class SentenceTrainer {
   readonly net: W2vNet<Float32Array>;
   readonly samp: W2vSampler;
-  /** [Σ loss, examples] since the last `takeStats` */
-  readonly stats = new Float64Array(2);
+  /** [Σ loss, examples] since the last `takeStats` (in the heap with the wasm kernel) */
+  readonly stats: Float64Array;
+  /** (maxSentenceLength) where callers put the next sentence: `train(trainer.input, n, α)` copies nothing */
+  readonly input: Int32Array;
   private readonly sen: Int32Array;
+  private readonly wasmRng: Uint32Array | null = null;
 
   constructor(
     buffer: ArrayBufferLike,
     layout: NetLayout,
     private readonly tables: TrainerTables,
     private readonly cfg: TrainerConfig,
-    /** (4) xoshiro128** state; copied */
+    /** (4) xoshiro128** state; copied (with `wasm`: the state placed in its block is used) */
     rngState: Uint32Array,
+    private readonly wasm: WasmTrainer | null = null,
   ) {
     const { V, E } = layout;
+    const ref = wasm === null;
     this.net = {
       E,
-      syn0: new Float32Array(buffer, layout.syn0Ptr, V * E),
-      syn1neg: cfg.negative > 0 ? new Float32Array(buffer, layout.syn1negPtr, V * E) : new Float32Array(0),
-      syn1: cfg.hs && V > 1 ? new Float32Array(buffer, layout.syn1Ptr, (V - 1) * E) : new Float32Array(0),
-      neu1: new Float32Array(E),
-      neu1e: new Float32Array(E),
+      syn0: ref ? new Float32Array(buffer, layout.syn0Ptr, V * E) : new Float32Array(0),
+      syn1neg: ref && cfg.negative > 0 ? new Float32Array(buffer, layout.syn1negPtr, V * E) : new Float32Array(0),
+      syn1: ref && cfg.hs && V > 1 ? new Float32Array(buffer, layout.syn1Ptr, (V - 1) * E) : new Float32Array(0),
+      neu1: new Float32Array(ref ? E : 0),
+      neu1e: new Float32Array(ref ? E : 0),
       expTable: sigmoidTable(),
       computeLoss: cfg.computeLoss,
     };
@@ -87,7 +106,21 @@ export class SentenceTrainer {
       rng: Uint32Array.from(rngState),
       negs: new Int32Array(Math.max(cfg.negative, 1)),
     };
-    this.sen = new Int32Array(cfg.maxSentenceLength);
+    if (wasm === null) {
+      this.stats = new Float64Array(2);
+      this.input = new Int32Array(cfg.maxSentenceLength);
+      this.sen = new Int32Array(cfg.maxSentenceLength);
+    } else {
+      this.stats = new Float64Array(buffer, wasm.argsPtr, 2);
+      this.input = new Int32Array(buffer, wasm.wordsPtr, cfg.maxSentenceLength);
+      this.sen = new Int32Array(0);
+      this.wasmRng = new Uint32Array(buffer, w2vRngPtr(buffer, wasm.argsPtr), 4);
+    }
+  }
+
+  /** True when sentences run through the wasm kernel. */
+  get usesWasm(): boolean {
+    return this.wasm !== null;
   }
 
   /**
@@ -95,6 +128,11 @@ export class SentenceTrainer {
    * words left after subsampling.
    */
   train(words: Int32Array, n: number, alpha: number): number {
+    const wasm = this.wasm;
+    if (wasm !== null) {
+      if (words !== this.input) this.input.set(words.subarray(0, n));
+      return wasm.kernels.w2v_train_sentence(wasm.argsPtr, wasm.wordsPtr, n, alpha);
+    }
     const { keep, tree } = this.tables;
     const { net, samp, sen, stats } = this;
     const { sg, window, cbowMean } = this.cfg;
@@ -126,7 +164,7 @@ export class SentenceTrainer {
 
   /** The random state, to resume a stream. */
   rngState(): Uint32Array {
-    return Uint32Array.from(this.samp.rng);
+    return Uint32Array.from(this.wasmRng ?? this.samp.rng);
   }
 }
 

@@ -11,6 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FileSentenceReader, openReadAt, type ByteVocabTable } from './corpus.js';
 import { type NetLayout, type TrainerConfig, type TrainerTables, SentenceTrainer, abortFlagOffset, learningRate } from './trainer.js';
+import { type WasmVariant, instantiateKernels, relaxedSimdSupported } from '../kernels/wasm/backend.js';
 
 export interface WorkerInit {
   memory: WebAssembly.Memory;
@@ -22,6 +23,8 @@ export interface WorkerInit {
   start: number;
   end: number;
   rng: Uint32Array;
+  /** the wasm kernel's build and this thread's block (src/kernels/wasm/w2v.ts), or null for the JS loop */
+  wasm: { variant: WasmVariant; argsPtr: number; wordsPtr: number } | null;
   epochs: number;
   alpha: number;
   minAlpha: number;
@@ -40,12 +43,18 @@ export type WorkerMessage =
 
 async function run(init: WorkerInit): Promise<void> {
   const port = parentPort!;
-  const trainer = new SentenceTrainer(init.memory.buffer, init.layout, init.tables, init.cfg, init.rng);
+  // The module has no state of its own: this thread's instance works on the same shared memory.
+  let wasm = null;
+  if (init.wasm !== null) {
+    if (init.wasm.variant === 'relaxed-simd') relaxedSimdSupported(); // switches the V8 flag on when needed
+    wasm = { kernels: instantiateKernels(init.memory, true, init.wasm.variant), argsPtr: init.wasm.argsPtr, wordsPtr: init.wasm.wordsPtr };
+  }
+  const trainer = new SentenceTrainer(init.memory.buffer, init.layout, init.tables, init.cfg, init.rng, wasm);
   const done = new Float64Array(init.control, 0, init.nWorkers);
   const abort = new Int32Array(init.control, abortFlagOffset(init.nWorkers), 1);
   const file = await openReadAt(init.path);
   const reader = new FileSentenceReader(file.readAt, init.vocab, init.start, init.end, init.cfg.maxSentenceLength);
-  const words = new Int32Array(init.cfg.maxSentenceLength);
+  const words = trainer.input;
   let mine = 0;
   try {
     for (let epoch = 0; epoch < init.epochs; epoch++) {

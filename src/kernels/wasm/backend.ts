@@ -98,6 +98,8 @@ export interface KernelExports {
     targetLengths: number, logProbs: number, alpha: number, nll: number, dnll: number, dlogits: number, work: number,
   ): void;
   embedding_forward(N: number, E: number, ids: number, table: number, y: number): void;
+  /** word2vec: trains on the `n` words at `words` with the W2vArgs at `args` (csrc/w2v.c); returns the kept count. */
+  w2v_train_sentence(args: number, words: number, n: number, alpha: number): number;
   embedding_backward(N: number, E: number, ids: number, dy: number, dtable: number, paddingIdx: number): void;
   sigmoid_f32(n: number, x: number, y: number): void;
   tanh_f32(n: number, x: number, y: number): void;
