@@ -68,8 +68,6 @@ async function selectBackend(name, threads) {
   } else if (active !== name) {
     return { ok: false, note: `backend '${name}' is not available (the library runs '${active}')` };
   }
-  // Worker threads run the wasm kernels only; the native add-on's kernels run on the calling thread.
-  if (name === 'native' && threads !== 1) return { ok: false, note: 'the native add-on runs on one thread (worker threads run the wasm kernels)' };
   let actualThreads = 1;
   const setThreads = g.setThreads ?? g.setNumThreads;
   const getThreads = g.getThreads ?? g.getNumThreads;
@@ -83,6 +81,8 @@ async function selectBackend(name, threads) {
   } else if (threads !== 1) {
     return { ok: false, note: `backend '${name}' has no thread setting (kernels/gemm.ts exports no setThreads); 1 thread only` };
   }
+  // The native add-on has its own pthread pool, sized by the same setting (it is 1 without pthreads).
+  if (name === 'native' && typeof g.nativeThreads === 'function') actualThreads = Math.min(actualThreads, Number(g.nativeThreads()));
   if (actualThreads !== threads) return { ok: false, note: `backend '${name}' runs ${actualThreads} thread(s), ${threads} requested` };
   return { ok: true, active: active ?? name, threads: actualThreads, note: notes.join('; ') };
 }

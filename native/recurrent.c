@@ -104,14 +104,335 @@ void ctc_backward(int B, int T, int C, int S, int blank, const int *targets, con
                   const double *dnll, float *dlogits, double *work);
 void sigmoid_f32(int n, const float *x, float *y);
 void tanh_f32(int n, const float *x, float *y);
+/* The parts threads run (csrc/threads.c, csrc/recurrent.c; the wasm worker threads run the same). */
+void sgemm_part(int part, int nparts, float *ws, int transA, int transB, int M, int N, int K, float alpha,
+                const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void rnn_forward_part(int part, int nparts, float *ws, int B, int T, int I, int H, int relu, const float *x,
+                      const float *wih, const float *whh, const float *bih, const float *bhh, const float *h0,
+                      const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cache);
+void rnn_backward_rows_part(int part, int nparts, float *ws, int B, int T, int I, int H, int relu, const float *x,
+                            const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
+                            const float *cache, const float *dy, const float *dhT, float *dx, float *dh0, float *dwih,
+                            float *dwhh, float *dbih, float *dbhh, float *work);
+void rnn_backward_grads_part(int part, int nparts, float *ws, int B, int T, int I, int H, int relu, const float *x,
+                             const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
+                             const float *cache, const float *dy, const float *dhT, float *dx, float *dh0, float *dwih,
+                             float *dwhh, float *dbih, float *dbhh, float *work);
+void lstm_forward_part(int part, int nparts, float *ws, int B, int T, int I, int H, const float *x, const float *wih,
+                       const float *whh, const float *bih, const float *bhh, const float *h0, const float *c0,
+                       const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cT, float *cache);
+void lstm_backward_rows_part(int part, int nparts, float *ws, int B, int T, int I, int H, const float *x,
+                             const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
+                             const float *cache, const float *dy, const float *dhT, const float *dcT, float *dx,
+                             float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work);
+void lstm_backward_grads_part(int part, int nparts, float *ws, int B, int T, int I, int H, const float *x,
+                              const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
+                              const float *cache, const float *dy, const float *dhT, const float *dcT, float *dx,
+                              float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work);
+void gru_forward_part(int part, int nparts, float *ws, int B, int T, int I, int H, int resetAfter, const float *x,
+                      const float *wih, const float *whh, const float *bih, const float *bhh, const float *h0,
+                      const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cache);
+void gru_backward_rows_part(int part, int nparts, float *ws, int B, int T, int I, int H, int resetAfter,
+                            const float *x, const float *wih, const float *whh, const u8 *mask, int reverse,
+                            const float *hmask, const float *cache, const float *dy, const float *dhT, float *dx,
+                            float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work);
+void gru_backward_grads_part(int part, int nparts, float *ws, int B, int T, int I, int H, int resetAfter,
+                             const float *x, const float *wih, const float *whh, const u8 *mask, int reverse,
+                             const float *hmask, const float *cache, const float *dy, const float *dhT, float *dx,
+                             float *dh0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work);
 
 /* Doubles in the argument block. */
 #define ARGS_MAX 32
 
+/* ---- threads ---------------------------------------------------------------------------------
+ *
+ * A pool of `threads − 1` pthreads per Node environment that runs the same parts of a kernel the
+ * wasm worker threads run (src/kernels/threads/, DESIGN.md §5): csrc/threads.c's sgemm_part
+ * (ranges of C's columns, or rows) and csrc/recurrent.c's *_part functions (batch rows of a
+ * recurrence, gate rows of its weight gradients). The split is csrc's (split_at), so it is one
+ * scheme for both targets, and each output element is computed by the same operations as in the
+ * one-thread kernel: results are the same bits at any thread count.
+ *
+ * A kernel stays a synchronous call. The calling thread publishes a job (a part runner and its
+ * arguments), wakes the workers and takes parts itself; every participant claims the next part
+ * with a compare-and-swap on one word (job sequence, part count, next part), so a worker that is
+ * asleep or descheduled never delays the call: the caller runs the parts nobody took and waits only
+ * for parts already claimed. Workers spin on the job counter for SPIN_NS after each job before they
+ * sleep on a condition variable (a sleep/wake round trip costs tens of µs, as much as a small
+ * GEMM; DESIGN.md §5 measured the same for wasm workers). Each thread has its own workspace.
+ *
+ * The thread count is the library's (setThreads / RECURRENT_THREADS, passed in by
+ * src/kernels/native/backend.ts); 1 starts no thread. Threads start on the first job that is
+ * split, stop when the count changes, and are joined when the environment is torn down (an env
+ * cleanup hook; N-API runs it at exit and when a worker_threads Worker ends). They never keep a
+ * process alive: exit() ends a process whatever its other threads do.
+ *
+ * The contention guard of src/kernels/threads/pool.ts applies too: on a shared machine the threads
+ * may not get a core each; when over GUARD_WINDOW_NS of split jobs the process used fewer than
+ * 1 + GUARD_MIN_GAIN·(n − 1) cores, jobs run on the calling thread for a back-off period.
+ *
+ * Without pthreads (RECURRENT_NO_THREADS, set by tools/build/native.mjs when the glue does not
+ * compile with -pthread) everything runs on the calling thread.
+ */
+#if !defined(RECURRENT_NO_THREADS) && (defined(__unix__) || defined(__APPLE__))
+#define HAVE_THREADS 1
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+#else
+#define HAVE_THREADS 0
+#endif
+
+#define MAX_THREADS 64
+/* How long a worker spins on the job counter after a job before it sleeps (as the wasm pool's SPIN_MS). */
+#define SPIN_NS 2000000LL
+/* Flops below which a part is not worth a thread (GEMM_MIN_FLOPS_PER_PART, RECURRENT_MIN_FLOPS_PER_PART). */
+#define MIN_FLOPS_PER_PART 1048576.0
+/*
+ * csrc/gemm.h's MR and NR of the native build (GEMM_WIDE): parts of batch rows are multiples of
+ * PART_ROWS, parts of columns and gate rows of PART_COLS. Only the number of parts depends on
+ * these (a part count giving empty parts only wastes a wake-up); the split itself is csrc's.
+ */
+#define PART_ROWS 4
+#define PART_COLS 64
+#define GUARD_WINDOW_NS 30000000LL
+#define GUARD_MIN_GAIN 0.4
+#define GUARD_FIRST_BACKOFF_NS 250000000LL
+#define GUARD_MAX_BACKOFF_NS 4000000000LL
+
+/* One part of a job: runs part `part` of `np` with the arguments at `job` and the workspace `ws`. */
+typedef void (*PartRunner)(const void *job, int part, int np, float *ws);
+
+typedef struct Pool Pool;
+typedef struct {
+  Pool *pool;
+  int id;
+} WorkerArg;
+
+struct Pool {
+  int want;    /* the thread count asked for (1 = no threads) */
+  int guardOn; /* the contention guard (tests turn it off) */
+#if HAVE_THREADS
+  int n;                         /* threads of the running pool (incl. the caller); 0 = not running */
+  pthread_t tid[MAX_THREADS];
+  WorkerArg warg[MAX_THREADS];
+  float *ws[MAX_THREADS];        /* workspace of thread t ≥ 1 */
+  size_t wsBytes;
+  atomic_uint gen;               /* job generation: workers wait for it to change */
+  atomic_ullong claim;           /* seq << 32 | nparts << 16 | next part */
+  atomic_int done;               /* parts finished in the current job */
+  atomic_int stop;
+  atomic_int sleepers;           /* workers waiting on cv */
+  atomic_llong workerParts;      /* parts run by workers (statistics) */
+  PartRunner run;
+  const void *job;
+  unsigned seq;
+  long long jobs, guarded;
+  long long winWall, winCpu, backoffUntil, backoffNs; /* contention guard (ns) */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+#endif
+};
+
 /* Per environment. */
 typedef struct {
-  float *scratch; /* sgemm's packing workspace */
+  float *scratch; /* sgemm's packing workspace (the calling thread's) */
+  Pool pool;
 } State;
+
+#if HAVE_THREADS
+static long long now_ns(clockid_t clock) {
+  struct timespec t;
+  clock_gettime(clock, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* Claims and runs parts of the current job until none is left; `ws` is this thread's workspace. */
+static int take_parts(Pool *p, float *ws) {
+  int ran = 0;
+  for (;;) {
+    unsigned long long v = atomic_load(&p->claim);
+    const int np = (int)((v >> 16) & 0xffff), part = (int)(v & 0xffff);
+    if (part >= np) return ran;
+    if (!atomic_compare_exchange_weak(&p->claim, &v, v + 1)) continue;
+    /* The job's fields stay as they are until every part is done, and this one is not. */
+    p->run(p->job, part, np, ws);
+    ran++;
+    atomic_fetch_add(&p->done, 1);
+  }
+}
+
+static void *worker_main(void *arg) {
+  WorkerArg *w = (WorkerArg *)arg;
+  Pool *p = w->pool;
+  unsigned seen = atomic_load(&p->gen);
+  for (;;) {
+    if (atomic_load(&p->stop)) break;
+    unsigned g = atomic_load(&p->gen);
+    if (g == seen) {
+      const long long end = now_ns(CLOCK_MONOTONIC) + SPIN_NS;
+      for (int i = 1; (g = atomic_load(&p->gen)) == seen; i++) {
+        cpu_relax();
+        if ((i & 255) == 0 && now_ns(CLOCK_MONOTONIC) > end) break;
+      }
+      if (g == seen) {
+        pthread_mutex_lock(&p->mu);
+        atomic_fetch_add(&p->sleepers, 1);
+        while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv, &p->mu);
+        atomic_fetch_sub(&p->sleepers, 1);
+        pthread_mutex_unlock(&p->mu);
+        continue;
+      }
+    }
+    seen = g;
+    if (atomic_load(&p->stop)) break;
+    const int ran = take_parts(p, p->ws[w->id]);
+    if (ran) atomic_fetch_add(&p->workerParts, ran);
+  }
+  return NULL;
+}
+
+/* Wakes every worker after gen changed. */
+static void wake(Pool *p) {
+  if (atomic_load(&p->sleepers) == 0) return;
+  pthread_mutex_lock(&p->mu);
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* Stops and joins the workers and frees their workspaces (nothing when the pool is not running). */
+static void pool_stop(Pool *p) {
+  if (p->n == 0) return;
+  atomic_store(&p->stop, 1);
+  atomic_fetch_add(&p->gen, 1);
+  pthread_mutex_lock(&p->mu);
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  for (int t = 1; t < p->n; t++) pthread_join(p->tid[t], NULL);
+  for (int t = 1; t < p->n; t++) free(p->ws[t]), p->ws[t] = NULL;
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  p->n = 0;
+  p->wsBytes = 0;
+}
+
+/* Starts `want − 1` workers; 0 when none could start (then jobs run on the calling thread). */
+static int pool_start(Pool *p) {
+  if (pthread_mutex_init(&p->mu, NULL) != 0) return 0;
+  if (pthread_cond_init(&p->cv, NULL) != 0) {
+    pthread_mutex_destroy(&p->mu);
+    return 0;
+  }
+  atomic_store(&p->stop, 0);
+  atomic_store(&p->sleepers, 0);
+  atomic_store(&p->claim, 0);
+  atomic_store(&p->workerParts, 0);
+  p->jobs = p->guarded = 0;
+  p->winWall = p->winCpu = p->backoffUntil = 0;
+  p->backoffNs = GUARD_FIRST_BACKOFF_NS;
+  p->n = 1;
+  for (int t = 1; t < p->want; t++) {
+    p->warg[t].pool = p;
+    p->warg[t].id = t;
+    p->ws[t] = NULL;
+    if (pthread_create(&p->tid[t], NULL, worker_main, &p->warg[t]) != 0) break;
+    p->n = t + 1;
+  }
+  if (p->n < 2) {
+    pool_stop(p);
+    return 0;
+  }
+  return 1;
+}
+
+/* The contention guard's bookkeeping after a split job that started at wall t0, CPU time cpu0. */
+static void guard(Pool *p, long long t0, long long cpu0) {
+  if (!p->guardOn) return;
+  const long long t1 = now_ns(CLOCK_MONOTONIC);
+  p->winWall += t1 - t0;
+  p->winCpu += now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+  if (p->winWall < GUARD_WINDOW_NS) return;
+  const double cores = (double)p->winCpu / (double)p->winWall;
+  p->winWall = p->winCpu = 0;
+  if (!(cores < 1.0 + GUARD_MIN_GAIN * (p->n - 1))) {
+    p->backoffNs = GUARD_FIRST_BACKOFF_NS;
+    return;
+  }
+  p->backoffUntil = t1 + p->backoffNs;
+  p->backoffNs = p->backoffNs * 2 < GUARD_MAX_BACKOFF_NS ? p->backoffNs * 2 : GUARD_MAX_BACKOFF_NS;
+}
+#endif
+
+/*
+ * Runs parts 0 … np − 1 of `job` across the pool and the calling thread (whose workspace is `ws0`;
+ * each worker gets one of `wsBytes` bytes) and returns 1 when all are done; 0, having run nothing,
+ * when the job is not split (np < 2, threads = 1, no pthreads, the guard backing off, no memory):
+ * the caller then runs the one-thread kernel.
+ */
+static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws0, size_t wsBytes) {
+#if HAVE_THREADS
+  if (np < 2 || p->want < 2) return 0;
+  if (p->n != 0 && p->n != p->want) pool_stop(p);
+  if (p->n == 0 && !pool_start(p)) return 0;
+  const long long t0 = now_ns(CLOCK_MONOTONIC);
+  if (t0 < p->backoffUntil) {
+    p->guarded++;
+    return 0;
+  }
+  const long long cpu0 = p->guardOn ? now_ns(CLOCK_PROCESS_CPUTIME_ID) : 0;
+  if (wsBytes > p->wsBytes) {
+    const size_t size = (wsBytes + 63) / 64 * 64;
+    for (int t = 1; t < p->n; t++) {
+      free(p->ws[t]);
+      p->ws[t] = (float *)aligned_alloc(64, size);
+    }
+    p->wsBytes = size;
+    for (int t = 1; t < p->n; t++)
+      if (!p->ws[t]) {
+        for (int u = 1; u < p->n; u++) free(p->ws[u]), p->ws[u] = NULL;
+        p->wsBytes = 0;
+        return 0;
+      }
+  }
+  if (np > p->n) np = p->n;
+  p->run = run;
+  p->job = job;
+  p->seq++;
+  p->jobs++;
+  atomic_store(&p->done, 0);
+  atomic_store(&p->claim, ((unsigned long long)p->seq << 32) | ((unsigned long long)np << 16));
+  atomic_fetch_add(&p->gen, 1);
+  wake(p);
+  take_parts(p, ws0);
+  /* Wait for the parts the workers took: spin briefly, then yield the core until they are done. */
+  for (int i = 0; atomic_load(&p->done) < np; i++) {
+    if (i < 20000) cpu_relax();
+    else sched_yield();
+  }
+  guard(p, t0, cpu0);
+  return 1;
+#else
+  (void)p, (void)run, (void)job, (void)np, (void)ws0, (void)wsBytes;
+  return 0;
+#endif
+}
+
+/* Parts for `units` independent units of work (rows, columns) and `flops` in all: 1 = one thread. */
+static int parts_for(const Pool *p, double units, double flops) {
+  double m = units < flops / MIN_FLOPS_PER_PART ? units : flops / MIN_FLOPS_PER_PART;
+  if (p->want < 2 || m < 2) return 1;
+  int n = p->want < 255 ? p->want : 255;
+  return m < n ? (int)m : n;
+}
 
 /* Per attach(): one memory. */
 typedef struct {
@@ -123,10 +444,20 @@ typedef struct {
   int live;            /* functions of this binding not yet garbage-collected */
 } Binding;
 
+/* The environment is being torn down (exit, or the end of a worker_threads Worker): join the threads. */
+static void stop_threads_hook(void *data) {
+#if HAVE_THREADS
+  pool_stop(&((State *)data)->pool);
+#else
+  (void)data;
+#endif
+}
+
 static void free_state(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   State *s = (State *)data;
+  napi_remove_env_cleanup_hook(env, stop_threads_hook, s);
+  stop_threads_hook(s);
   free(s->scratch);
   free(s);
 }
@@ -222,6 +553,19 @@ static int arg_off(const double *args, int i, int64_t *out) {
   return (double)*out == v;
 }
 
+/* A GEMM split by csrc/threads.c's sgemm_part (columns of C when N ≥ M, else rows). */
+typedef struct {
+  int tA, tB, M, N, K, lda, ldb, ldc;
+  float alpha, beta;
+  const float *A, *B;
+  float *C;
+} GemmJob;
+
+static void gemm_part(const void *job, int part, int np, float *ws) {
+  const GemmJob *j = (const GemmJob *)job;
+  sgemm_part(part, np, ws, j->tA, j->tB, j->M, j->N, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, j->beta, j->C, j->ldc);
+}
+
 /*
  * sgemm(), arguments in the block: transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc —
  * csrc/gemm.c's sgemm with byte offsets a, b, c into the memory (the wasm module's signature
@@ -247,8 +591,14 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
     if (!span_ok(m, b, tB ? (int64_t)(N - 1) * ldb + K : (int64_t)(K - 1) * ldb + N))
       return throw_range(env, "recurrent native: sgemm: B lies outside the memory");
   }
-  sgemm(tA != 0, tB != 0, M, N, K, alpha, (const float *)(m->base + a), lda, (const float *)(m->base + b), ldb, beta,
-        (float *)(m->base + c), ldc, m->state->scratch);
+  const GemmJob j = {tA != 0, tB != 0, M, N, K, lda, ldb, ldc, alpha, beta, (const float *)(m->base + a),
+                     (const float *)(m->base + b), (float *)(m->base + c)};
+  if (K > 0 && alpha != 0.0f) {
+    Pool *p = &m->state->pool;
+    const int np = parts_for(p, N >= M ? (double)N / PART_COLS : (double)M / PART_ROWS, 2.0 * M * N * K);
+    if (run_parts(p, gemm_part, &j, np, m->state->scratch, sgemm_scratch_bytes())) return NULL;
+  }
+  sgemm(j.tA, j.tB, M, N, K, alpha, j.A, lda, j.B, ldb, beta, j.C, ldc, m->state->scratch);
   return NULL;
 }
 
@@ -359,6 +709,80 @@ static napi_value js_sgemm_scratch_bytes(napi_env env, napi_callback_info info) 
 }
 
 /*
+ * A fused recurrent kernel's arguments, for its parts (csrc/recurrent.c's *_part functions):
+ * forwards split by batch rows; backwards run the recurrence by batch rows (`rows`), then, once
+ * every row's work exists, the weight and bias gradients by gate rows (`grads`).
+ */
+typedef struct {
+  int B, T, I, H, flag, reverse;
+  const float *x, *wih, *whh, *bih, *bhh, *h0, *c0, *hm, *dy, *dhT, *dcT;
+  const u8 *mask;
+  float *y, *hT, *cT, *cache, *dx, *dh0, *dc0, *dwih, *dwhh, *dbih, *dbhh, *work;
+} SeqJob;
+
+#define SJ const SeqJob *j = (const SeqJob *)job
+static void rnn_forward_run(const void *job, int part, int np, float *ws) {
+  SJ;
+  rnn_forward_part(part, np, ws, j->B, j->T, j->I, j->H, j->flag, j->x, j->wih, j->whh, j->bih, j->bhh, j->h0, j->mask,
+                   j->reverse, j->hm, j->y, j->hT, j->cache);
+}
+static void gru_forward_run(const void *job, int part, int np, float *ws) {
+  SJ;
+  gru_forward_part(part, np, ws, j->B, j->T, j->I, j->H, j->flag, j->x, j->wih, j->whh, j->bih, j->bhh, j->h0, j->mask,
+                   j->reverse, j->hm, j->y, j->hT, j->cache);
+}
+static void lstm_forward_run(const void *job, int part, int np, float *ws) {
+  SJ;
+  lstm_forward_part(part, np, ws, j->B, j->T, j->I, j->H, j->x, j->wih, j->whh, j->bih, j->bhh, j->h0, j->c0, j->mask,
+                    j->reverse, j->hm, j->y, j->hT, j->cT, j->cache);
+}
+#define SEQ_BACKWARD_RUN(name, fn)                                                                                   \
+  static void name(const void *job, int part, int np, float *ws) {                                                   \
+    SJ;                                                                                                              \
+    fn(part, np, ws, j->B, j->T, j->I, j->H, j->flag, j->x, j->wih, j->whh, j->mask, j->reverse, j->hm, j->cache,     \
+       j->dy, j->dhT, j->dx, j->dh0, j->dwih, j->dwhh, j->dbih, j->dbhh, j->work);                                   \
+  }
+SEQ_BACKWARD_RUN(rnn_backward_rows_run, rnn_backward_rows_part)
+SEQ_BACKWARD_RUN(rnn_backward_grads_run, rnn_backward_grads_part)
+SEQ_BACKWARD_RUN(gru_backward_rows_run, gru_backward_rows_part)
+SEQ_BACKWARD_RUN(gru_backward_grads_run, gru_backward_grads_part)
+#define LSTM_BACKWARD_RUN(name, fn)                                                                                  \
+  static void name(const void *job, int part, int np, float *ws) {                                                   \
+    SJ;                                                                                                              \
+    fn(part, np, ws, j->B, j->T, j->I, j->H, j->x, j->wih, j->whh, j->mask, j->reverse, j->hm, j->cache, j->dy,      \
+       j->dhT, j->dcT, j->dx, j->dh0, j->dc0, j->dwih, j->dwhh, j->dbih, j->dbhh, j->work);                          \
+  }
+LSTM_BACKWARD_RUN(lstm_backward_rows_run, lstm_backward_rows_part)
+LSTM_BACKWARD_RUN(lstm_backward_grads_run, lstm_backward_grads_part)
+
+/*
+ * Runs a forward as parts when it is worth it (1 when it ran): batch rows, with each worker's
+ * workspace of recurrent_work_bytes(cell, H).
+ */
+static int seq_forward_parts(Binding *m, PartRunner run, const SeqJob *j, int cell, int gates, float *ws) {
+  Pool *p = &m->state->pool;
+  const double G = (double)gates * j->H, flops = 2.0 * j->B * j->T * G * (j->I + j->H);
+  const int np = parts_for(p, (double)j->B / PART_ROWS, flops);
+  return run_parts(p, run, j, np, ws, recurrent_work_bytes(cell, j->H));
+}
+
+/*
+ * Runs a backward as parts when it is worth it (1 when it ran): the recurrence by batch rows (about
+ * 2/3 of the flops), then the gradients by gate rows; a phase not worth splitting runs as its one part.
+ */
+static int seq_backward_parts(Binding *m, PartRunner rows, PartRunner grads, const SeqJob *j, int cell, int gates,
+                              float *ws) {
+  Pool *p = &m->state->pool;
+  const double G = (double)gates * j->H, flops = 2.0 * j->B * j->T * G * (j->I + j->H);
+  const int np1 = parts_for(p, (double)j->B / PART_ROWS, 2 * flops), np2 = parts_for(p, G / PART_COLS, flops);
+  if (np1 < 2 && np2 < 2) return 0;
+  const size_t bytes = recurrent_work_bytes(cell, j->H);
+  if (!run_parts(p, rows, j, np1, ws, bytes)) rows(j, 0, 1, ws);
+  if (!run_parts(p, grads, j, np2, ws, bytes)) grads(j, 0, 1, ws);
+  return 1;
+}
+
+/*
  * The recurrent kernels: arguments as in csrc/recurrent.c, spans as src/kernels/wasm/recurrent.ts
  * checks them. rnn_* and gru_* take the same arguments (the flag: relu / resetAfter) and differ in
  * the gate count G/H (1, 3), the cache (2, 6 floats per output) and the backward's work.
@@ -389,6 +813,10 @@ static napi_value seq_forward(napi_env env, Call *c, int cell, int gates, int ca
   float *y = F32R(14, BT * a.H), *hT = F32R(15, BH), *cache = F32R(16, cacheN * BT * a.H);
   float *ws = F32R(17, recurrent_work_bytes(cell, a.H) / 4);
   CHECKED;
+  const SeqJob j = {.B = a.B, .T = a.T, .I = a.I, .H = a.H, .flag = a.flag, .reverse = a.reverse, .x = a.x,
+                    .wih = a.wih, .whh = a.whh, .bih = bih, .bhh = bhh, .h0 = h0, .hm = a.hm, .mask = a.mask,
+                    .y = y, .hT = hT, .cache = cache};
+  if (seq_forward_parts(c->m, cell == 0 ? rnn_forward_run : gru_forward_run, &j, cell, gates, ws)) return NULL;
   (cell == 0 ? rnn_forward : gru_forward)(a.B, a.T, a.I, a.H, a.flag, a.x, a.wih, a.whh, bih, bhh, h0, a.mask, a.reverse,
                                           a.hm, y, hT, cache, ws);
   return NULL;
@@ -407,6 +835,13 @@ static napi_value seq_backward(napi_env env, Call *c, int cell, int gates, int c
   float *dbih = F32(18, G), *dbhh = F32(19, G), *work = F32R(20, workN * BTH + 2 * BH);
   float *ws = F32R(21, recurrent_work_bytes(cell, a.H) / 4);
   CHECKED;
+  const SeqJob j = {.B = a.B, .T = a.T, .I = a.I, .H = a.H, .flag = a.flag, .reverse = a.reverse, .x = a.x,
+                    .wih = a.wih, .whh = a.whh, .hm = a.hm, .mask = a.mask, .cache = (float *)cache, .dy = dy,
+                    .dhT = dhT, .dx = dx, .dh0 = dh0, .dwih = dwih, .dwhh = dwhh, .dbih = dbih, .dbhh = dbhh,
+                    .work = work};
+  if (seq_backward_parts(c->m, cell == 0 ? rnn_backward_rows_run : gru_backward_rows_run,
+                         cell == 0 ? rnn_backward_grads_run : gru_backward_grads_run, &j, cell, gates, ws))
+    return NULL;
   (cell == 0 ? rnn_backward : gru_backward)(a.B, a.T, a.I, a.H, a.flag, a.x, a.wih, a.whh, a.mask, a.reverse, a.hm,
                                             cache, dy, dhT, dx, dh0, dwih, dwhh, dbih, dbhh, work, ws);
   return NULL;
@@ -446,6 +881,9 @@ static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
   float *y = F32R(14, BT * H), *hT = F32R(15, BH), *cT = F32R(16, BH), *cache = F32R(17, 6 * BT * H);
   float *ws = F32R(18, recurrent_work_bytes(1, H) / 4);
   CHECKED;
+  const SeqJob j = {.B = B, .T = T, .I = I, .H = H, .reverse = reverse, .x = x, .wih = wih, .whh = whh, .bih = bih,
+                    .bhh = bhh, .h0 = h0, .c0 = c0, .hm = hm, .mask = mask, .y = y, .hT = hT, .cT = cT, .cache = cache};
+  if (seq_forward_parts(c->m, lstm_forward_run, &j, 1, 4, ws)) return NULL;
   lstm_forward(B, T, I, H, x, wih, whh, bih, bhh, h0, c0, mask, reverse, hm, y, hT, cT, cache, ws);
   return NULL;
 }
@@ -463,6 +901,10 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
   float *dbih = F32(19, G), *dbhh = F32(20, G), *work = F32R(21, 4 * BTH + 3 * BH);
   float *ws = F32R(22, recurrent_work_bytes(1, H) / 4);
   CHECKED;
+  const SeqJob j = {.B = B, .T = T, .I = I, .H = H, .reverse = reverse, .x = x, .wih = wih, .whh = whh, .hm = hm,
+                    .mask = mask, .cache = (float *)cache, .dy = dy, .dhT = dhT, .dcT = dcT, .dx = dx, .dh0 = dh0,
+                    .dc0 = dc0, .dwih = dwih, .dwhh = dwhh, .dbih = dbih, .dbhh = dbhh, .work = work};
+  if (seq_backward_parts(c->m, lstm_backward_rows_run, lstm_backward_grads_run, &j, 1, 4, ws)) return NULL;
   lstm_backward(B, T, I, H, x, wih, whh, mask, reverse, hm, cache, dy, dhT, dcT, dx, dh0, dc0, dwih, dwhh, dbih, dbhh,
                 work, ws);
   return NULL;
@@ -775,6 +1217,102 @@ static int set_string(napi_env env, napi_value exports, const char *name, const 
          napi_set_named_property(env, exports, name, v) == napi_ok;
 }
 
+/* The State of a module-level function. */
+static State *state_of(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  State *s = NULL;
+  if (napi_get_cb_info(env, info, argc, argv, NULL, (void **)&s) != napi_ok) return NULL;
+  return s;
+}
+
+/*
+ * setThreads(n) → the threads the kernels now use: n (1 … 64), or 1 without pthreads. A running
+ * pool of another size stops here (joined) and the next split job starts one of the new size.
+ */
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  State *s = state_of(env, info, &argc, argv);
+  if (!s) return NULL;
+  int32_t n = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1 || n > MAX_THREADS)
+    return throw_range(env, "recurrent native: setThreads() needs an integer from 1 to 64");
+  s->pool.want = HAVE_THREADS ? n : 1;
+#if HAVE_THREADS
+  if (s->pool.n != 0 && s->pool.n != s->pool.want) pool_stop(&s->pool);
+#endif
+  napi_value r;
+  napi_create_int32(env, s->pool.want, &r);
+  return r;
+}
+
+/* stopThreads(): joins the pool's threads now (they start again on the next split job). */
+static napi_value js_stop_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  State *s = state_of(env, info, &argc, NULL);
+  if (s) stop_threads_hook(s);
+  return NULL;
+}
+
+/* contentionGuard(on) → the previous setting (tests turn the guard off to see every job split). */
+static napi_value js_contention_guard(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  State *s = state_of(env, info, &argc, argv);
+  if (!s) return NULL;
+  bool on = true;
+  if (argc < 1 || napi_get_value_bool(env, argv[0], &on) != napi_ok)
+    return throw_error(env, "recurrent native: contentionGuard() needs a boolean");
+  napi_value r;
+  napi_get_boolean(env, s->pool.guardOn != 0, &r);
+  s->pool.guardOn = on;
+#if HAVE_THREADS
+  if (!on) s->pool.backoffUntil = 0;
+#endif
+  return r;
+}
+
+static int set_number(napi_env env, napi_value obj, const char *name, double v) {
+  napi_value x;
+  return napi_create_double(env, v, &x) == napi_ok && napi_set_named_property(env, obj, name, x) == napi_ok;
+}
+
+/*
+ * threadStats() → { threads, workers, jobs, workerParts, guarded }: the setting, the threads
+ * running beside the caller, jobs split and parts workers ran since the pool started, and jobs the
+ * contention guard kept on the calling thread.
+ */
+static napi_value js_thread_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  State *s = state_of(env, info, &argc, NULL);
+  if (!s) return NULL;
+  double workers = 0, jobs = 0, parts = 0, guarded = 0;
+#if HAVE_THREADS
+  if (s->pool.n > 0) {
+    workers = s->pool.n - 1;
+    jobs = (double)s->pool.jobs;
+    parts = (double)atomic_load(&s->pool.workerParts);
+    guarded = (double)s->pool.guarded;
+  }
+#endif
+  napi_value o;
+  if (napi_create_object(env, &o) != napi_ok || !set_number(env, o, "threads", s->pool.want) ||
+      !set_number(env, o, "workers", workers) || !set_number(env, o, "jobs", jobs) ||
+      !set_number(env, o, "workerParts", parts) || !set_number(env, o, "guarded", guarded))
+    return throw_error(env, "recurrent native: cannot report thread statistics");
+  return o;
+}
+
+static const struct {
+  const char *name;
+  napi_callback cb;
+} MODULE_FUNCTIONS[] = {
+    {"attach", js_attach},
+    {"setThreads", js_set_threads},
+    {"stopThreads", js_stop_threads},
+    {"contentionGuard", js_contention_guard},
+    {"threadStats", js_thread_stats},
+};
+
 NAPI_MODULE_INIT() {
   const char *missing = missing_cpu_feature();
   if (missing) {
@@ -787,15 +1325,26 @@ NAPI_MODULE_INIT() {
   State *s = (State *)calloc(1, sizeof(State));
   if (!s) return throw_error(env, "recurrent native: out of memory");
   s->scratch = (float *)aligned_alloc(64, ((size_t)sgemm_scratch_bytes() + 63) / 64 * 64);
+  s->pool.want = 1;
+  s->pool.guardOn = 1;
   if (!s->scratch || napi_set_instance_data(env, s, free_state, NULL) != napi_ok) {
     free(s->scratch);
     free(s);
     return throw_error(env, "recurrent native: out of memory");
   }
-  napi_value attach, args_max;
-  if (napi_create_function(env, "attach", NAPI_AUTO_LENGTH, js_attach, s, &attach) != napi_ok ||
-      napi_set_named_property(env, exports, "attach", attach) != napi_ok ||
-      napi_create_uint32(env, ARGS_MAX, &args_max) != napi_ok ||
+  /* Registered after the instance data, so it runs before free_state (hooks run in reverse order). */
+  if (napi_add_env_cleanup_hook(env, stop_threads_hook, s) != napi_ok)
+    return throw_error(env, "recurrent native: cannot register the thread cleanup");
+  for (size_t i = 0; i < sizeof MODULE_FUNCTIONS / sizeof MODULE_FUNCTIONS[0]; i++) {
+    napi_value f;
+    if (napi_create_function(env, MODULE_FUNCTIONS[i].name, NAPI_AUTO_LENGTH, MODULE_FUNCTIONS[i].cb, s, &f) != napi_ok ||
+        napi_set_named_property(env, exports, MODULE_FUNCTIONS[i].name, f) != napi_ok)
+      return throw_error(env, "recurrent native: cannot set exports");
+  }
+  napi_value args_max, has_threads;
+  if (napi_create_uint32(env, ARGS_MAX, &args_max) != napi_ok ||
+      napi_get_boolean(env, HAVE_THREADS, &has_threads) != napi_ok ||
+      napi_set_named_property(env, exports, "threadsSupported", has_threads) != napi_ok ||
       napi_set_named_property(env, exports, "argsMax", args_max) != napi_ok ||
       !set_string(env, exports, "buildInfo", RECURRENT_BUILD_INFO) ||
       !set_string(env, exports, "sourceHash", RECURRENT_SOURCE_HASH))

@@ -48,7 +48,7 @@ import { heap as _heap } from './tensor/tensor.js';
 export function memoryInfo(): { shared: boolean; bytes: number } {
   return { shared: _heap.shared, bytes: _heap.memory.buffer.byteLength };
 }
-export { getBackend, setBackend, getThreads, setThreads, stopThreads, nativeInfo, nativeLoadError } from './kernels/gemm.js';
+export { getBackend, setBackend, getThreads, setThreads, stopThreads, nativeInfo, nativeLoadError, nativeThreads } from './kernels/gemm.js';
 export { threadsUnavailableReason } from './kernels/threads/pool.js';
 export type { BackendName, BackendChoice } from './kernels/gemm.js';
 export { GlobalMaxPooling1D, GlobalAveragePooling1D, AttentionPooling } from './nn/pooling.js';

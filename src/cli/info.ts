@@ -1,6 +1,6 @@
 /** `recurrent info`: what this installation runs on. */
 import { availableParallelism, arch, platform } from 'node:os';
-import { VERSION, getBackend, getThreads, memoryInfo, nativeInfo, nativeLoadError, threadsUnavailableReason } from '../index.js';
+import { VERSION, getBackend, getThreads, memoryInfo, nativeInfo, nativeLoadError, nativeThreads, threadsUnavailableReason } from '../index.js';
 import { HELP_FLAG, getBool } from './args.js';
 import { fmtBytes, jsonLine } from './io.js';
 import type { Command } from './io.js';
@@ -31,6 +31,7 @@ export const infoCommand: Command = {
       heapBytes: mem.bytes,
       cores: availableParallelism(),
       threads: getThreads(),
+      nativeThreads: built ? nativeThreads() : null,
     };
     const why = info.threads === 1 ? threadsUnavailableReason() : '';
     if (getBool(args, 'json')) {
@@ -46,7 +47,7 @@ export const infoCommand: Command = {
       ['cores', String(info.cores)],
       [
         'threads',
-        `${info.threads}${why ? ` (worker threads unavailable: ${why})` : ''} (setThreads() or RECURRENT_THREADS)${info.backend === 'native' && info.threads > 1 ? '; the native kernels run on one thread (threads split the wasm kernels)' : ''}`,
+        `${info.threads}${why ? ` (worker threads unavailable: ${why})` : ''} (setThreads() or RECURRENT_THREADS)${info.nativeThreads !== null && info.nativeThreads !== info.threads ? `; the native kernels use ${info.nativeThreads} (built without pthreads)` : info.nativeThreads !== null ? '; wasm workers and native pthreads alike' : ''}`,
       ],
     ];
     for (const [k, v] of rows) io.stdout.write(`${k.padEnd(10)} ${v}\n`);

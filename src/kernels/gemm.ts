@@ -10,27 +10,61 @@
  *   place on the heap, with the same fallback to ref.
  * - `auto` — native when the add-on loads, else wasm when the module loads, else ref (DESIGN.md §3
  *   order). The default. Native has every kernel wasm has and a wide GEMM micro-kernel, and was
- *   faster than wasm on every benchmark workload (docs/decisions.md (i)); it runs on one thread
- *   (the worker threads of `setThreads` split the wasm kernels only).
+ *   faster than wasm on every benchmark workload (docs/decisions.md (i)). `setThreads` splits it
+ *   too: the add-on has its own pthread pool running the same parts as the wasm workers.
  *
  * The choice comes from `setBackend()`, else from the environment variable
  * `RECURRENT_BACKEND=ref|wasm|native|auto` (read on first use).
  */
 
 import type { FloatArray } from '../tensor/tensor.js';
-import { NATIVE_KERNELS, nativeAvailable, nativeGemm, nativeLoadError } from './native/backend.js';
+import { NATIVE_KERNELS, nativeAvailable, nativeGemm, nativeLoadError, stopNativeThreads, syncNativeThreads } from './native/backend.js';
 import { gemm as refGemm } from './ref/gemm.js';
 import { tryThreadedGemm } from './threads/gemm.js';
 import { type KernelSet, WASM_KERNELS, wasmAvailable, wasmGemm, wasmLoadError } from './wasm/backend.js';
 
-/** Threads of the wasm kernels (DESIGN.md §5): see threads/pool.ts. */
-export { getThreads, setThreads, stopThreads } from './threads/pool.js';
+import { setThreads as setPoolThreads, stopThreads as stopPoolThreads } from './threads/pool.js';
+
+/** The number of threads the kernels use (DESIGN.md §5): see threads/pool.ts. */
+export { getThreads } from './threads/pool.js';
+
+/**
+ * Sets how many threads the kernels use, wasm and native: the wasm kernels get `threads − 1`
+ * worker threads (threads/pool.ts), the native add-on a pool of as many pthreads beside the calling
+ * thread. The default is the number of cores (`RECURRENT_THREADS` overrides it). Results are the
+ * same bits for every thread count: the GEMM is split by columns (or rows) of C, the fused
+ * recurrent kernels by batch rows and their weight gradients by gate rows, and each output element
+ * is computed exactly as with one thread. Returns the number of threads now in effect (1 where
+ * threads cannot run).
+ *
+ * @example
+ * import { setThreads } from 'recurrent';
+ * setThreads(1); // no threads besides the calling one
+ */
+export function setThreads(n: number): number {
+  const t = setPoolThreads(n);
+  syncNativeThreads();
+  return t;
+}
+
+/**
+ * Stops the kernels' threads (wasm workers and native pthreads; they restart on the next large
+ * kernel call); resolves when they have exited. Never needed before exit: they do not keep the
+ * process alive.
+ */
+export async function stopThreads(): Promise<void> {
+  stopNativeThreads();
+  await stopPoolThreads();
+}
 
 /** Which build of the wasm kernels runs ('simd128' | 'relaxed-simd'), null when wasm cannot load. */
 export { wasmVariant } from './wasm/backend.js';
 
-/** The native add-on's file, build description and source hash (null when it does not load), and why it did not load. */
-export { nativeInfo, nativeLoadError } from './native/backend.js';
+/**
+ * The native add-on's file, build description and source hash (null when it does not load), why
+ * it did not load, and the threads its kernels use.
+ */
+export { nativeInfo, nativeLoadError, nativeThreads } from './native/backend.js';
 
 /** A backend that runs kernels. */
 export type BackendName = 'ref' | 'wasm' | 'native';

@@ -34,14 +34,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The csrc/ files the add-on exposes (native/recurrent.c declares their functions). */
-const KERNELS = ['csrc/gemm.c', 'csrc/recurrent.c', 'csrc/losses.c', 'csrc/optim.c', 'csrc/embedding.c', 'csrc/ctc.c', 'csrc/activations.c'];
+const KERNELS = ['csrc/gemm.c', 'csrc/threads.c', 'csrc/recurrent.c', 'csrc/losses.c', 'csrc/optim.c', 'csrc/embedding.c', 'csrc/ctc.c', 'csrc/activations.c'];
 /**
  * The files whose float arithmetic the compiler may fuse into FMA (GCC's default): the GEMM and
  * the recurrences, like the relaxed-SIMD wasm build. The others (optimizers, losses, embedding,
  * CTC, activations) are compiled with -ffp-contract=off, so they stay bit-identical to the
  * reference as their wasm build is (test/kernels/wasm_parity.test.ts).
  */
-const FMA_OK = new Set(['csrc/gemm.c', 'csrc/recurrent.c']);
+const FMA_OK = new Set(['csrc/gemm.c', 'csrc/threads.c', 'csrc/recurrent.c']);
 const GLUE = 'native/recurrent.c';
 const OUT_DIR = 'native/build';
 const OUT = `${OUT_DIR}/recurrent.node`;
@@ -174,6 +174,22 @@ for (const [tA, tB, M, N, K] of [[0, 0, 3, 7, 5], [0, 1, 37, 70, 300], [1, 0, 70
       if (!(Math.abs(got - s) <= 1e-4 * (1 + Math.abs(s)))) throw new Error('wrong result: C(' + i + ', ' + j + ') = ' + got + ', expected ' + s);
     }
 }
+// Split across 2 threads (columns, then rows), a GEMM gives the bits of 1 thread.
+m.contentionGuard(false);
+for (const [M, N] of [[64, 300], [300, 64]]) {
+  const K = 64, a = 1024, b = a + M * K * 4, c = b + K * N * 4, n = M * N;
+  for (let i = 0; i < M * K + K * N; i++) f[a / 4 + i] = rnd();
+  const run = (threads) => {
+    m.setThreads(threads);
+    args.set([0, 0, M, N, K, 1, a, K, b, N, 0, c, N]);
+    k.sgemm();
+    return Array.from(new Uint32Array(mem.buffer, c, n));
+  };
+  const one = run(1), two = run(2);
+  if (m.threadsSupported && m.threadStats().jobs !== 1) throw new Error('a ' + M + 'x' + N + 'x' + K + ' GEMM was not split across 2 threads');
+  if (two.some((v, i) => v !== one[i])) throw new Error('2 threads changed a ' + M + 'x' + N + 'x' + K + ' GEMM');
+}
+m.stopThreads();
 `;
   run([process.execPath], ['-e', code, file], 'the load test', { shown: `node -e <load test> ${file}` });
 }
@@ -207,28 +223,35 @@ function build() {
     }
     const glueObj = join(tmp, 'recurrent.o');
     const info = `${version}; ${arch} -O3; node ${process.version} ${process.platform}-${process.arch}`;
-    run(
-      cc,
-      [
-        '-O2',
-        '-fPIC',
-        '-fvisibility=hidden',
-        '-Wall',
-        '-Wextra',
-        '-I',
-        include,
-        ...needs,
-        `-DRECURRENT_BUILD_INFO=${cString(info)}`,
-        `-DRECURRENT_SOURCE_HASH=${cString(hash)}`,
-        '-c',
-        GLUE,
-        '-o',
-        glueObj,
-      ],
-      `compiling ${GLUE}`,
-    );
+    // The glue's thread pool needs pthreads (-pthread); where that does not compile, the add-on is
+    // built without it (RECURRENT_NO_THREADS: every kernel on the calling thread).
+    const glue = (threads) => [
+      ...(threads ? ['-pthread'] : ['-DRECURRENT_NO_THREADS']),
+      '-O2',
+      '-fPIC',
+      '-fvisibility=hidden',
+      '-Wall',
+      '-Wextra',
+      '-I',
+      include,
+      ...needs,
+      `-DRECURRENT_BUILD_INFO=${cString(info)}`,
+      `-DRECURRENT_SOURCE_HASH=${cString(hash)}`,
+      '-c',
+      GLUE,
+      '-o',
+      glueObj,
+    ];
+    let threads = true;
+    try {
+      run(cc, glue(true), `compiling ${GLUE}`);
+    } catch (e) {
+      if (!(e instanceof Skip)) throw e;
+      threads = false;
+      run(cc, glue(false), `compiling ${GLUE} without threads`);
+    }
     objects.push(glueObj);
-    const linkFlags = process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared'];
+    const linkFlags = [...(process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared']), ...(threads ? ['-pthread'] : [])];
     const tmpOut = join(tmp, 'recurrent.node');
     run(cc, [...objects, ...linkFlags, '-o', tmpOut], 'linking');
     loadTest(tmpOut);

@@ -16,11 +16,18 @@
  * moves) and refreshed whenever the memory has grown, so its bounds checks know the new length.
  * Arguments go through a small block of float64 in the heap (writing 13 numbers there and calling
  * with none costs ≈ 16 ns; passing them through N-API ≈ 170 ns). See native/recurrent.c.
+ *
+ * Threads: the add-on has its own pool of pthreads (native/recurrent.c) that splits the GEMM and
+ * the fused RNN/LSTM/GRU kernels into the parts the wasm worker threads run (csrc/threads.c,
+ * csrc/recurrent.c), bit-identical at any thread count. Its size is the library's thread setting
+ * (`getThreads()`): given at load and again by `setThreads` (kernels/gemm.ts calls
+ * `syncNativeThreads`).
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
 import { heap } from '../../tensor/tensor.js';
 import { gemm as refGemm } from '../ref/gemm.js';
+import { getThreads } from '../threads/pool.js';
 import type { CoreKernels, KernelSet } from '../wasm/backend.js';
 
 /** The kernels the add-on exports besides sgemm: the wasm module's, with the same arguments. */
@@ -62,6 +69,30 @@ interface Addon {
   readonly buildInfo: string;
   /** sha256 of the sources it was built from (`node tools/build/native.mjs --hash`). */
   readonly sourceHash: string;
+  /** False when built without pthreads (every kernel then runs on the calling thread). */
+  readonly threadsSupported: boolean;
+  /** Sets the pool's size (1 = no threads); returns the threads now used. */
+  setThreads(n: number): number;
+  /** Joins the pool's threads (they start again on the next split job). */
+  stopThreads(): void;
+  /** Turns the contention guard on or off; returns the previous setting. */
+  contentionGuard(on: boolean): boolean;
+  /** The pool's counters. */
+  threadStats(): NativeThreadStats;
+}
+
+/** What the add-on's thread pool has done (for tests and diagnostics). */
+export interface NativeThreadStats {
+  /** The threads the kernels may use (the setting; 1 without pthreads). */
+  threads: number;
+  /** Threads running beside the calling one (0 until the first job that is split). */
+  workers: number;
+  /** Jobs split into parts since the pool started. */
+  jobs: number;
+  /** Parts of those jobs that the pool's threads ran (the rest ran on the calling thread). */
+  workerParts: number;
+  /** Jobs run on the calling thread because the threads were not getting their cores. */
+  guarded: number;
 }
 
 interface Loaded {
@@ -79,6 +110,8 @@ interface Loaded {
   /** Byte address and size of the kernels' workspace in the heap (it only grows). */
   ws: number;
   wsBytes: number;
+  /** The thread count last given to the add-on. */
+  threads: number;
 }
 
 /** The add-on, relative to this module. */
@@ -111,8 +144,9 @@ function load(): Loaded | null {
     const argsPtr = heap.alloc(addon.argsMax * 8); // for the life of the process, like wasm's scratch
     const buf = heap.buffer;
     const k = addon.attach(new Uint8Array(buf), argsPtr);
-    const n: Loaded = { addon, k, file, args: new Float64Array(buf, argsPtr, addon.argsMax), buf, moves: 0, core: {} as CoreKernels, ws: 0, wsBytes: 0 };
+    const n: Loaded = { addon, k, file, args: new Float64Array(buf, argsPtr, addon.argsMax), buf, moves: 0, core: {} as CoreKernels, ws: 0, wsBytes: 0, threads: 1 };
     n.core = coreKernels(n);
+    n.threads = addon.setThreads(getThreads());
     loaded = n;
   } catch (e) {
     loaded = null;
@@ -135,6 +169,41 @@ export function nativeLoadError(): string {
 export function nativeInfo(): { file: string; buildInfo: string; sourceHash: string } | null {
   const n = load();
   return n && { file: n.file, buildInfo: n.addon.buildInfo, sourceHash: n.addon.sourceHash };
+}
+
+/**
+ * Gives the add-on the library's thread count (`getThreads()`) after `setThreads`; returns the
+ * threads its kernels now use (1 when the add-on does not load or has no pthreads).
+ */
+export function syncNativeThreads(): number {
+  const n = loaded;
+  if (!n) return 1;
+  const t = getThreads();
+  if (t !== n.threads) n.threads = n.addon.setThreads(t);
+  return n.threads;
+}
+
+/** The threads the native kernels use: 1 when the add-on does not load. */
+export function nativeThreads(): number {
+  return load()?.threads ?? 1;
+}
+
+/** Joins the add-on's threads now (they start again on the next large kernel call). */
+export function stopNativeThreads(): void {
+  loaded?.addon.stopThreads();
+}
+
+/** Counters of the add-on's thread pool; null when the add-on does not load. */
+export function nativeThreadStats(): NativeThreadStats | null {
+  return load()?.addon.threadStats() ?? null;
+}
+
+/**
+ * Turns the add-on's contention guard off (tests that must see every large job split) or on (the
+ * default); returns the previous setting (true when the add-on does not load).
+ */
+export function setNativeContentionGuard(on: boolean): boolean {
+  return load()?.addon.contentionGuard(on) ?? true;
 }
 
 /**

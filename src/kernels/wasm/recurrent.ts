@@ -5,7 +5,8 @@
  * array is a Float32Array view on the heap long enough for its shape, and returns false otherwise
  * (nothing written; the caller runs the reference). A mask that is not on the heap is copied into
  * the workspace. Given `NATIVE_KERNELS` (native/backend.ts) they run the native add-on's build of
- * the same C, on one thread.
+ * the same C, which splits a large call across its own threads (native/recurrent.c) into the same
+ * parts the wasm workers run here.
  */
 
 import type { FloatArray } from '../../tensor/tensor.js';
@@ -33,7 +34,7 @@ function allOk(addrs: readonly number[]): boolean {
  */
 export const RECURRENT_MIN_FLOPS_PER_PART = 1 << 20;
 
-/** Parts for a batch of B rows and `flops` of work (1 = run the one-thread kernel; always for native). */
+/** Parts for a batch of B rows and `flops` of work (1 = run the one-thread kernel; always for native, which splits inside the add-on). */
 function batchParts(ks: KernelSet, B: number, flops: number): number {
   if (ks !== WASM_KERNELS) return 1;
   return partsFor(Math.min(B / 4, flops / RECURRENT_MIN_FLOPS_PER_PART));
