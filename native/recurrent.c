@@ -215,6 +215,7 @@ struct Pool {
   int guardOn; /* the contention guard (tests turn it off) */
 #if HAVE_THREADS
   int n;                         /* threads of the running pool (incl. the caller); 0 = not running */
+  int sizedFor;                  /* the `want` it was started for (n is less when a thread failed to start) */
   pthread_t tid[MAX_THREADS];
   WorkerArg warg[MAX_THREADS];
   float *ws[MAX_THREADS];        /* workspace of thread t ≥ 1 */
@@ -256,16 +257,23 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-/* Claims and runs parts of the current job until none is left; `ws` is this thread's workspace. */
-static int take_parts(Pool *p, float *ws) {
+/*
+ * Claims and runs parts of the current job until none is left: thread `id` (0: the caller, whose
+ * workspace is `ws0`).
+ */
+static int take_parts(Pool *p, int id, float *ws0) {
   int ran = 0;
   for (;;) {
     unsigned long long v = atomic_load(&p->claim);
     const int np = (int)((v >> 16) & 0xffff), part = (int)(v & 0xffff);
     if (part >= np) return ran;
     if (!atomic_compare_exchange_weak(&p->claim, &v, v + 1)) continue;
-    /* The job's fields stay as they are until every part is done, and this one is not. */
-    p->run(p->job, part, np, ws);
+    /*
+     * The job's fields and the workspaces stay as they are until every part is done, and this one
+     * is not. (Read them only now: a worker still in this loop after the previous job may be
+     * claiming a part of the next one, whose workspaces may have been reallocated.)
+     */
+    p->run(p->job, part, np, id == 0 ? ws0 : p->ws[id]);
     ran++;
     atomic_fetch_add(&p->done, 1);
   }
@@ -295,7 +303,7 @@ static void *worker_main(void *arg) {
     }
     seen = g;
     if (atomic_load(&p->stop)) break;
-    const int ran = take_parts(p, p->ws[w->id]);
+    const int ran = take_parts(p, w->id, NULL);
     if (ran) atomic_fetch_add(&p->workerParts, ran);
   }
   return NULL;
@@ -339,6 +347,7 @@ static int pool_start(Pool *p) {
   p->jobs = p->guarded = 0;
   p->winWall = p->winCpu = p->backoffUntil = 0;
   p->backoffNs = GUARD_FIRST_BACKOFF_NS;
+  p->sizedFor = p->want;
   p->n = 1;
   for (int t = 1; t < p->want; t++) {
     p->warg[t].pool = p;
@@ -381,7 +390,7 @@ static void guard(Pool *p, long long t0, long long cpu0) {
 static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws0, size_t wsBytes) {
 #if HAVE_THREADS
   if (np < 2 || p->want < 2) return 0;
-  if (p->n != 0 && p->n != p->want) pool_stop(p);
+  if (p->n != 0 && p->sizedFor != p->want) pool_stop(p);
   if (p->n == 0 && !pool_start(p)) return 0;
   const long long t0 = now_ns(CLOCK_MONOTONIC);
   if (t0 < p->backoffUntil) {
@@ -412,7 +421,7 @@ static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws
   atomic_store(&p->claim, ((unsigned long long)p->seq << 32) | ((unsigned long long)np << 16));
   atomic_fetch_add(&p->gen, 1);
   wake(p);
-  take_parts(p, ws0);
+  take_parts(p, 0, ws0);
   /* Wait for the parts the workers took: spin briefly, then yield the core until they are done. */
   for (int i = 0; atomic_load(&p->done) < np; i++) {
     if (i < 20000) cpu_relax();
@@ -1238,7 +1247,7 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
     return throw_range(env, "recurrent native: setThreads() needs an integer from 1 to 64");
   s->pool.want = HAVE_THREADS ? n : 1;
 #if HAVE_THREADS
-  if (s->pool.n != 0 && s->pool.n != s->pool.want) pool_stop(&s->pool);
+  if (s->pool.n != 0 && s->pool.sizedFor != s->pool.want) pool_stop(&s->pool);
 #endif
   napi_value r;
   napi_create_int32(env, s->pool.want, &r);
