@@ -53,7 +53,7 @@ import {
 } from './options.js';
 import { type NetLayout, type TrainerConfig, type TrainerTables, SentenceTrainer, learningRate } from './trainer.js';
 import { getBackend } from '../kernels/gemm.js';
-import { type WasmVariant, wasmAvailable, wasmKernels, wasmVariant } from '../kernels/wasm/backend.js';
+import { kernelsModule, wasmAvailable, wasmKernels, wasmVariant } from '../kernels/wasm/backend.js';
 import { type W2vWasmThread, placeW2vTables, placeW2vThread } from '../kernels/wasm/w2v.js';
 import { VocabCounter, buildAliasTable, buildHuffman, finalizeVocab, keepProbabilities } from './vocab.js';
 
@@ -305,13 +305,13 @@ export class Word2Vec {
    * backend is `ref`, wasm does not load, or the heap is not shared: views into it must not be
    * detached by growth while training). `free()` releases them.
    */
-  private placeWasm(tables: TrainerTables, rngs: Uint32Array[]): { variant: WasmVariant; threads: W2vWasmThread[]; free(): void } | null {
+  private placeWasm(tables: TrainerTables, rngs: Uint32Array[]): { module: WebAssembly.Module; threads: W2vWasmThread[]; free(): void } | null {
     if (getBackend() === 'ref' || !heap.shared || !wasmAvailable()) return null;
     const layout = this.layout();
     const t = placeW2vTables(tables, layout.V);
     const threads = rngs.map((rng) => placeW2vThread(layout, this.trainerConfig(), t, rng));
     return {
-      variant: wasmVariant()!,
+      module: kernelsModule(wasmVariant()!, true),
       threads,
       free: () => {
         for (const th of threads) heap.free(th.block);
@@ -380,7 +380,7 @@ export class Word2Vec {
             script!,
             workers,
             { ...init, epochs, alpha, minAlpha, totalWords: run.totalWords },
-            (id) => ({ rng: rngs[id]!, wasm: placed ? { variant: placed.variant, argsPtr: placed.threads[id]!.argsPtr, wordsPtr: placed.threads[id]!.wordsPtr } : null }),
+            (id) => ({ rng: rngs[id]!, wasm: placed ? { module: placed.module, argsPtr: placed.threads[id]!.argsPtr, wordsPtr: placed.threads[id]!.wordsPtr } : null }),
             run,
           );
         } finally {

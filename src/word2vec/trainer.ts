@@ -20,7 +20,11 @@ import {
   skipgramUpdate,
 } from '../kernels/ref/w2v.js';
 import type { KernelExports } from '../kernels/wasm/backend.js';
-import { w2vRngPtr } from '../kernels/wasm/w2v.js';
+
+/** Byte address of the rng state of the W2vArgs at `argsPtr` (csrc/w2v.c: its field at offset 88). */
+function w2vRngPtr(buffer: ArrayBufferLike, argsPtr: number): number {
+  return new Int32Array(buffer, argsPtr + 88, 1)[0]!;
+}
 
 /** The algorithm switches the loop needs (plain data: posted to workers). */
 export interface TrainerConfig {

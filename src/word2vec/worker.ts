@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FileSentenceReader, openReadAt, type ByteVocabTable } from './corpus.js';
 import { type NetLayout, type TrainerConfig, type TrainerTables, SentenceTrainer, abortFlagOffset, learningRate } from './trainer.js';
-import { type WasmVariant, instantiateKernels, relaxedSimdSupported } from '../kernels/wasm/backend.js';
+import type { KernelExports } from '../kernels/wasm/backend.js';
 
 export interface WorkerInit {
   memory: WebAssembly.Memory;
@@ -23,8 +23,11 @@ export interface WorkerInit {
   start: number;
   end: number;
   rng: Uint32Array;
-  /** the wasm kernel's build and this thread's block (src/kernels/wasm/w2v.ts), or null for the JS loop */
-  wasm: { variant: WasmVariant; argsPtr: number; wordsPtr: number } | null;
+  /**
+   * the compiled kernels (`kernelsModule`, posted: no decoding or compiling here) and this
+   * thread's block (src/kernels/wasm/w2v.ts), or null for the JS loop
+   */
+  wasm: { module: WebAssembly.Module; argsPtr: number; wordsPtr: number } | null;
   epochs: number;
   alpha: number;
   minAlpha: number;
@@ -46,8 +49,8 @@ async function run(init: WorkerInit): Promise<void> {
   // The module has no state of its own: this thread's instance works on the same shared memory.
   let wasm = null;
   if (init.wasm !== null) {
-    if (init.wasm.variant === 'relaxed-simd') relaxedSimdSupported(); // switches the V8 flag on when needed
-    wasm = { kernels: instantiateKernels(init.memory, true, init.wasm.variant), argsPtr: init.wasm.argsPtr, wordsPtr: init.wasm.wordsPtr };
+    const kernels = new WebAssembly.Instance(init.wasm.module, { env: { memory: init.memory } }).exports as unknown as KernelExports;
+    wasm = { kernels, argsPtr: init.wasm.argsPtr, wordsPtr: init.wasm.wordsPtr };
   }
   const trainer = new SentenceTrainer(init.memory.buffer, init.layout, init.tables, init.cfg, init.rng, wasm);
   const done = new Float64Array(init.control, 0, init.nWorkers);

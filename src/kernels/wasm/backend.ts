@@ -182,11 +182,28 @@ export function relaxedSimdSupported(): boolean {
   return relaxedOk;
 }
 
+const modules = new Map<string, WebAssembly.Module>();
+
+/**
+ * The compiled module of a build (compiled once per process). A Module can be posted to worker
+ * threads, which then instantiate it on the shared memory without decoding or compiling again
+ * (src/word2vec/worker.ts).
+ */
+export function kernelsModule(variant: WasmVariant = 'simd128', shared = true): WebAssembly.Module {
+  const key = `${variant}|${shared}`;
+  let m = modules.get(key);
+  if (m === undefined) {
+    let bytes = kernelsWasmBytes(variant);
+    if (!shared) bytes = withUnsharedMemoryImport(bytes);
+    m = new WebAssembly.Module(bytes);
+    modules.set(key, m);
+  }
+  return m;
+}
+
 /** Instantiates the kernels over `memory` (the heap's in the library; any memory in tests). */
 export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, variant: WasmVariant = 'simd128'): KernelExports {
-  let bytes = kernelsWasmBytes(variant);
-  if (!shared) bytes = withUnsharedMemoryImport(bytes);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const instance = new WebAssembly.Instance(kernelsModule(variant, shared), { env: { memory } });
   return instance.exports as unknown as KernelExports;
 }
 

@@ -136,7 +136,3 @@ export function placeW2vThread(
   return { block, argsPtr: args, wordsPtr: words };
 }
 
-/** Byte address of the rng state of the W2vArgs at `argsPtr` (its field at offset 88). */
-export function w2vRngPtr(buffer: ArrayBufferLike, argsPtr: number): number {
-  return new Int32Array(buffer, argsPtr + 88, 1)[0]!;
-}
