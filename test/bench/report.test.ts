@@ -68,6 +68,16 @@ describe('command line', () => {
     expect(parseCli(['--modes', 'infer']).modes).toEqual(['infer']);
   });
 
+  it('splits word2vec workloads (bench/w2v.mjs) from the RNN ones', () => {
+    const w = parseCli(['--workloads', 'w2v-sg', '--impls', 'recurrent-wasm,gensim']);
+    expect(w).toMatchObject({ w2v: true, rnn: false, w2vWorkloads: ['w2v-sg'], workloads: [], w2vImpls: ['recurrent-wasm', 'gensim'], implsGiven: true });
+    const r = parseCli(['--workloads', 'tiny-lstm']);
+    expect(r).toMatchObject({ w2v: false, rnn: true, workloads: ['tiny-lstm'] });
+    const all = parseCli([]);
+    expect(all).toMatchObject({ w2v: true, rnn: true, w2vWorkloads: [], implsGiven: false });
+    expect(all.w2vImpls).toEqual(['recurrent-wasm', 'recurrent-ref', 'gensim', 'word2vec-c']);
+  });
+
   it('rejects unknown options and impls', () => {
     expect(() => parseCli(['--fast'])).toThrow(/unknown option/);
     expect(() => parseCli(['--impls', 'keras'])).toThrow(/unknown impl/);
