@@ -157,9 +157,10 @@ void gru_backward_grads_part(int part, int nparts, float *ws, int B, int T, int 
  * arguments), wakes the workers and takes parts itself; every participant claims the next part
  * with a compare-and-swap on one word (job sequence, part count, next part), so a worker that is
  * asleep or descheduled never delays the call: the caller runs the parts nobody took and waits only
- * for parts already claimed. Workers spin on the job counter for SPIN_NS after each job before they
- * sleep on a condition variable (a sleep/wake round trip costs tens of µs, as much as a small
- * GEMM; DESIGN.md §5 measured the same for wasm workers). Each thread has its own workspace.
+ * for parts already claimed (spinning CALLER_SPIN_NS, then asleep until the last part signals).
+ * Workers spin on the job counter for SPIN_NS after each job before they sleep on a condition
+ * variable (a sleep/wake round trip costs tens of µs, as much as a small GEMM; DESIGN.md §5
+ * measured the same for wasm workers). Each thread has its own workspace.
  *
  * The thread count is the library's (setThreads / RECURRENT_THREADS, passed in by
  * src/kernels/native/backend.ts); 1 starts no thread. Threads start on the first job that is
@@ -177,7 +178,6 @@ void gru_backward_grads_part(int part, int nparts, float *ws, int B, int T, int 
 #if !defined(RECURRENT_NO_THREADS) && (defined(__unix__) || defined(__APPLE__))
 #define HAVE_THREADS 1
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 #else
@@ -187,6 +187,12 @@ void gru_backward_grads_part(int part, int nparts, float *ws, int B, int T, int 
 #define MAX_THREADS 64
 /* How long a worker spins on the job counter after a job before it sleeps (as the wasm pool's SPIN_MS). */
 #define SPIN_NS 2000000LL
+/*
+ * How long the caller spins for parts claimed by workers before it sleeps until the last one is
+ * done (the wasm pool's CALLER_SPIN_MS): a worker descheduled in the middle of its part then gets
+ * the process's CPU share instead of the caller spinning on it.
+ */
+#define CALLER_SPIN_NS 500000LL
 /* Flops below which a part is not worth a thread (GEMM_MIN_FLOPS_PER_PART, RECURRENT_MIN_FLOPS_PER_PART). */
 #define MIN_FLOPS_PER_PART 1048576.0
 /*
@@ -225,6 +231,7 @@ struct Pool {
   atomic_int done;               /* parts finished in the current job */
   atomic_int stop;
   atomic_int sleepers;           /* workers waiting on cv */
+  atomic_int callerWaits;        /* the caller sleeps on doneCv for the last part */
   atomic_llong workerParts;      /* parts run by workers (statistics) */
   PartRunner run;
   const void *job;
@@ -232,7 +239,7 @@ struct Pool {
   long long jobs, guarded;
   long long winWall, winCpu, backoffUntil, backoffNs; /* contention guard (ns) */
   pthread_mutex_t mu;
-  pthread_cond_t cv;
+  pthread_cond_t cv, doneCv;
 #endif
 };
 
@@ -275,7 +282,11 @@ static int take_parts(Pool *p, int id, float *ws0) {
      */
     p->run(p->job, part, np, id == 0 ? ws0 : p->ws[id]);
     ran++;
-    atomic_fetch_add(&p->done, 1);
+    if (atomic_fetch_add(&p->done, 1) + 1 == np && id != 0 && atomic_load(&p->callerWaits)) {
+      pthread_mutex_lock(&p->mu);
+      pthread_cond_broadcast(&p->doneCv);
+      pthread_mutex_unlock(&p->mu);
+    }
   }
 }
 
@@ -329,6 +340,7 @@ static void pool_stop(Pool *p) {
   for (int t = 1; t < p->n; t++) free(p->ws[t]), p->ws[t] = NULL;
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
+  pthread_cond_destroy(&p->doneCv);
   p->n = 0;
   p->wsBytes = 0;
 }
@@ -340,6 +352,12 @@ static int pool_start(Pool *p) {
     pthread_mutex_destroy(&p->mu);
     return 0;
   }
+  if (pthread_cond_init(&p->doneCv, NULL) != 0) {
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    return 0;
+  }
+  atomic_store(&p->callerWaits, 0);
   atomic_store(&p->stop, 0);
   atomic_store(&p->sleepers, 0);
   atomic_store(&p->claim, 0);
@@ -422,10 +440,27 @@ static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws
   atomic_fetch_add(&p->gen, 1);
   wake(p);
   take_parts(p, 0, ws0);
-  /* Wait for the parts the workers took: spin briefly, then yield the core until they are done. */
-  for (int i = 0; atomic_load(&p->done) < np; i++) {
-    if (i < 20000) cpu_relax();
-    else sched_yield();
+  /* Wait for the parts the workers took: spin briefly, then sleep until the last one is done. */
+  if (atomic_load(&p->done) < np) {
+    const long long end = now_ns(CLOCK_MONOTONIC) + CALLER_SPIN_NS;
+    for (int i = 1; atomic_load(&p->done) < np; i++) {
+      cpu_relax();
+      if ((i & 255) == 0 && now_ns(CLOCK_MONOTONIC) > end) break;
+    }
+  }
+  if (atomic_load(&p->done) < np) {
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->callerWaits, 1);
+    while (atomic_load(&p->done) < np) {
+      /* Bounded, as a safety net: the last worker signals (callerWaits is set before done is read). */
+      struct timespec t;
+      clock_gettime(CLOCK_REALTIME, &t);
+      t.tv_nsec += 5000000;
+      if (t.tv_nsec >= 1000000000) t.tv_sec++, t.tv_nsec -= 1000000000;
+      pthread_cond_timedwait(&p->doneCv, &p->mu, &t);
+    }
+    atomic_store(&p->callerWaits, 0);
+    pthread_mutex_unlock(&p->mu);
   }
   guard(p, t0, cpu0);
   return 1;
