@@ -222,6 +222,7 @@ struct Pool {
 #if HAVE_THREADS
   int n;                         /* threads of the running pool (incl. the caller); 0 = not running */
   int sizedFor;                  /* the `want` it was started for (n is less when a thread failed to start) */
+  unsigned startGen;             /* gen when the pool started: a new worker takes any job after it */
   pthread_t tid[MAX_THREADS];
   WorkerArg warg[MAX_THREADS];
   float *ws[MAX_THREADS];        /* workspace of thread t ≥ 1 */
@@ -293,7 +294,8 @@ static int take_parts(Pool *p, int id, float *ws0) {
 static void *worker_main(void *arg) {
   WorkerArg *w = (WorkerArg *)arg;
   Pool *p = w->pool;
-  unsigned seen = atomic_load(&p->gen);
+  /* Not the gen of now: a job published before this thread got to run is still to be joined. */
+  unsigned seen = p->startGen;
   for (;;) {
     if (atomic_load(&p->stop)) break;
     unsigned g = atomic_load(&p->gen);
@@ -366,6 +368,7 @@ static int pool_start(Pool *p) {
   p->winWall = p->winCpu = p->backoffUntil = 0;
   p->backoffNs = GUARD_FIRST_BACKOFF_NS;
   p->sizedFor = p->want;
+  p->startGen = atomic_load(&p->gen);
   p->n = 1;
   for (int t = 1; t < p->want; t++) {
     p->warg[t].pool = p;
@@ -381,9 +384,15 @@ static int pool_start(Pool *p) {
   return 1;
 }
 
-/* The contention guard's bookkeeping after a split job that started at wall t0, CPU time cpu0. */
-static void guard(Pool *p, long long t0, long long cpu0) {
-  if (!p->guardOn) return;
+/*
+ * The contention guard's bookkeeping after a split job that started at wall t0, CPU time cpu0.
+ * `cold`: a worker was asleep (or not yet started) when the job was published; such a job is not
+ * counted, since waking a thread takes the scheduler a while (it may first run it on the caller's
+ * core) — counted, the first job after a back-off made the guard back off again and again
+ * (measured: a medium LSTM forward stayed on one thread with both cores free).
+ */
+static void guard(Pool *p, long long t0, long long cpu0, int cold) {
+  if (!p->guardOn || cold) return;
   const long long t1 = now_ns(CLOCK_MONOTONIC);
   p->winWall += t1 - t0;
   p->winCpu += now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
@@ -437,6 +446,7 @@ static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws
   p->jobs++;
   atomic_store(&p->done, 0);
   atomic_store(&p->claim, ((unsigned long long)p->seq << 32) | ((unsigned long long)np << 16));
+  const int cold = p->jobs == 1 || atomic_load(&p->sleepers) > 0;
   atomic_fetch_add(&p->gen, 1);
   wake(p);
   take_parts(p, 0, ws0);
@@ -462,7 +472,7 @@ static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws
     atomic_store(&p->callerWaits, 0);
     pthread_mutex_unlock(&p->mu);
   }
-  guard(p, t0, cpu0);
+  guard(p, t0, cpu0, cold);
   return 1;
 #else
   (void)p, (void)run, (void)job, (void)np, (void)ws0, (void)wsBytes;
