@@ -239,6 +239,7 @@ struct Pool {
   unsigned seq;
   long long jobs, guarded;
   long long winWall, winCpu, backoffUntil, backoffNs; /* contention guard (ns) */
+  int warmup;                                        /* the next job is not counted by the guard */
   pthread_mutex_t mu;
   pthread_cond_t cv, doneCv;
 #endif
@@ -366,6 +367,7 @@ static int pool_start(Pool *p) {
   atomic_store(&p->workerParts, 0);
   p->jobs = p->guarded = 0;
   p->winWall = p->winCpu = p->backoffUntil = 0;
+  p->warmup = 1;
   p->backoffNs = GUARD_FIRST_BACKOFF_NS;
   p->sizedFor = p->want;
   p->startGen = atomic_load(&p->gen);
@@ -386,13 +388,18 @@ static int pool_start(Pool *p) {
 
 /*
  * The contention guard's bookkeeping after a split job that started at wall t0, CPU time cpu0.
- * `cold`: a worker was asleep (or not yet started) when the job was published; such a job is not
- * counted, since waking a thread takes the scheduler a while (it may first run it on the caller's
- * core) — counted, the first job after a back-off made the guard back off again and again
- * (measured: a medium LSTM forward stayed on one thread with both cores free).
+ * The first job after the pool starts or a back-off ends is not counted: its worker was asleep (or
+ * not yet started), and waking a thread takes the scheduler a while (it may first run it on the
+ * caller's core) — counted, that job made the guard back off again and again (measured: a medium
+ * LSTM forward stayed on one thread with both cores free). Later jobs count, asleep workers or not,
+ * so that a machine without a free core still stops the splitting.
  */
-static void guard(Pool *p, long long t0, long long cpu0, int cold) {
-  if (!p->guardOn || cold) return;
+static void guard(Pool *p, long long t0, long long cpu0) {
+  if (!p->guardOn) return;
+  if (p->warmup) {
+    p->warmup = 0;
+    return;
+  }
   const long long t1 = now_ns(CLOCK_MONOTONIC);
   p->winWall += t1 - t0;
   p->winCpu += now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
@@ -424,6 +431,7 @@ static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws
     p->guarded++;
     return 0;
   }
+  if (p->backoffUntil != 0) p->backoffUntil = 0, p->warmup = 1;
   const long long cpu0 = p->guardOn ? now_ns(CLOCK_PROCESS_CPUTIME_ID) : 0;
   if (wsBytes > p->wsBytes) {
     const size_t size = (wsBytes + 63) / 64 * 64;
@@ -446,7 +454,6 @@ static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws
   p->jobs++;
   atomic_store(&p->done, 0);
   atomic_store(&p->claim, ((unsigned long long)p->seq << 32) | ((unsigned long long)np << 16));
-  const int cold = p->jobs == 1 || atomic_load(&p->sleepers) > 0;
   atomic_fetch_add(&p->gen, 1);
   wake(p);
   take_parts(p, 0, ws0);
@@ -472,7 +479,7 @@ static int run_parts(Pool *p, PartRunner run, const void *job, int np, float *ws
     atomic_store(&p->callerWaits, 0);
     pthread_mutex_unlock(&p->mu);
   }
-  guard(p, t0, cpu0, cold);
+  guard(p, t0, cpu0);
   return 1;
 #else
   (void)p, (void)run, (void)job, (void)np, (void)ws0, (void)wsBytes;
