@@ -220,7 +220,8 @@ function modelOptions(args: ParsedArgs, cmd: string, classes: string[] | null): 
   return o;
 }
 
-function describeModel(clf: TextClassifier): string {
+/** One line describing a classifier: cell, pooling, tokens, vocabulary, embedding, parameters, backend. */
+export function describeModel(clf: TextClassifier): string {
   const o = clf.options;
   const cell = o.cell.toUpperCase();
   const rnn = `${o.bidirectional ? 'Bi' : ''}${cell} ${o.numLayers > 1 ? `${o.numLayers}×` : ''}${o.units}`;

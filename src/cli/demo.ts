@@ -1,5 +1,5 @@
 /**
- * `recurrent demo` (what `npm start` runs): a character-level LSTM learns to write like
+ * `recurrent demo char`: a character-level LSTM learns to write like
  * Shakespeare within a time budget, printing losses and a sample after every round.
  */
 import { readFile } from 'node:fs/promises';
@@ -31,10 +31,10 @@ const SAMPLE_TEMPERATURE = 0.8;
 const ROUND_SECONDS = 10;
 const FIRST_ROUND_SECONDS = 6;
 
-export const demoCommand: Command = {
-  name: 'demo',
+export const demoCharCommand: Command = {
+  name: 'demo char',
   summary: 'train a character-level LSTM on Shakespeare for ~100 s, printing samples as it learns',
-  usage: 'demo [--seconds 100] [--units 128] [--layers 1|2] [--json]',
+  usage: 'demo char [--seconds 100] [--units 128] [--layers 1|2] [--json]',
   details:
     'Trains on the shipped tinyshakespeare text (90% train, 10% validation) for a fixed time budget,\n' +
     `in rounds of about ${ROUND_SECONDS} s; after each round it prints the training and validation loss\n` +
@@ -71,7 +71,7 @@ function roundValidChars(charsPerSecond: number, available: number): number {
 
 async function runDemo(args: ParsedArgs, io: CliIO): Promise<number> {
   const t0 = performance.now();
-  const cmd = 'demo';
+  const cmd = 'demo char';
   const json = getBool(args, 'json');
   const seconds = numberFlag(args, 'seconds', DEMO_DEFAULTS.seconds, { min: 0, minExclusive: true, command: cmd });
   const units = numberFlag(args, 'units', DEMO_DEFAULTS.units, { min: 1, max: 4096, command: cmd });
@@ -95,7 +95,7 @@ async function runDemo(args: ParsedArgs, io: CliIO): Promise<number> {
 
   if (json) {
     jsonLine(io, {
-      event: 'start', command: 'demo', text: 'tinyshakespeare', chars: text.length, trainChars: train.length, validChars: valid.length,
+      event: 'start', command: 'demo char', text: 'tinyshakespeare', chars: text.length, trainChars: train.length, validChars: valid.length,
       vocab: V, units, layers, parameters: cm.parameterCount, seconds, seqLen, batchSize, lr, seed, backend, cores,
     });
   } else {

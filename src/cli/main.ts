@@ -10,7 +10,8 @@ import { VERSION } from '../index.js';
 import { UsageError, closest, formatFlags, parseArgs } from './args.js';
 import { charEvalCommand, charSampleCommand, charTrainCommand } from './char.js';
 import { classifyEvalCommand, classifyPredictCommand, classifyTrainCommand } from './classify.js';
-import { demoCommand } from './demo.js';
+import { demoCharCommand } from './demo.js';
+import { demoCommand } from './demo_sentiment.js';
 import { FORECAST_COMMANDS, FORECAST_GROUP_HELP } from './forecast.js';
 import { infoCommand } from './info.js';
 import { SEQ2SEQ_COMMANDS, SEQ2SEQ_GROUP_HELP } from './seq2seq.js';
@@ -23,6 +24,7 @@ export type { CliIO, Writer } from './io.js';
 
 const COMMANDS: Command[] = [
   demoCommand,
+  demoCharCommand,
   charTrainCommand,
   charSampleCommand,
   charEvalCommand,
@@ -149,7 +151,9 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   let name = first;
   let rest = argv.slice(1);
   const subs = GROUPS.get(first);
-  if (subs) {
+  // A command that is also a group (`demo`, `demo char`) runs itself unless a subcommand follows.
+  const standalone = subs && COMMANDS.some((c) => c.name === first) && (argv[1] === undefined || argv[1].startsWith('-'));
+  if (subs && !standalone) {
     const sub = argv[1];
     if (sub === undefined) throw new UsageError(`'${first}' needs a subcommand: ${subs.join(', ')}`, first);
     if (sub === '--help' || sub === '-h') {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { HINT } from '../../src/cli/demo.js';
+import { DEMO_SENTENCES, SENTIMENT_HINT, SENTIMENT_PREDICT_HINT } from '../../src/cli/demo_sentiment.js';
 import { Dense, LSTM, Sequential, VERSION, saveModel } from '../../src/index.js';
 import { expectCleanError, jsonLines, runCli, tempDir } from '../util/cli.js';
 
@@ -55,9 +56,9 @@ describe('usage errors', () => {
   });
 
   it('rejects an unknown flag, naming it and listing the valid ones', async () => {
-    const r = await runCli(['demo', '--second', '5']);
-    expectCleanError(r, /unknown flag --second for 'recurrent demo' \(did you mean --seconds\?\); valid flags: --seconds, --units, --layers/);
-    expect(r.err).toContain("Run 'recurrent demo --help'");
+    const r = await runCli(['demo', 'char', '--second', '5']);
+    expectCleanError(r, /unknown flag --second for 'recurrent demo char' \(did you mean --seconds\?\); valid flags: --seconds, --units, --layers/);
+    expect(r.err).toContain("Run 'recurrent demo char --help'");
     expectCleanError(await runCli(['char', 'train', '--text', textPath, '--out', modelPath, '--bogus']), /unknown flag --bogus for 'recurrent char train'.*--valid-fraction/);
   });
 
@@ -202,10 +203,46 @@ describe('info', () => {
   });
 });
 
-describe('demo', () => {
+describe('demo (sentiment, what npm start runs)', () => {
+  it('trains on the shipped SST-2 within the budget, reports test accuracy, classifies the examples and prints the hint', async () => {
+    const t0 = performance.now();
+    const r = await runCli(['demo', '--seconds', '2', '--units', '8', '--epochs', '1']);
+    const took = (performance.now() - t0) / 1000;
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(took).toBeLessThan(20);
+    expect(r.out).toContain('SST-2 (Stanford Sentiment Treebank): 6,920 training, 872 dev and 1,821 test sentences');
+    expect(r.out).toMatch(/\n\s+1\s+0:0\d\s+\d\.\d{4}\s+\d+\.\d\d%\s+\d+\.\d\d%/); // an epoch line
+    const acc = /Test accuracy: (\d+\.\d\d)% on 1,821 held-out sentences/.exec(r.out);
+    expect(acc).not.toBeNull();
+    expect(+acc![1]!).toBeGreaterThan(0);
+    expect(+acc![1]!).toBeLessThanOrEqual(100);
+    for (const s of DEMO_SENTENCES) expect(r.out).toMatch(new RegExp(`\\n  (negative|positive) +[01]\\.\\d{3}  ${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+    expect(r.out).toContain(`  ${SENTIMENT_HINT}\n`);
+    expect(r.out.trimEnd().endsWith(SENTIMENT_PREDICT_HINT)).toBe(true);
+  });
+
+  it('prints JSON lines with --json, and help that points to demo char', async () => {
+    const r = await runCli(['demo', '--seconds', '1', '--units', '4', '--epochs', '1', '--json']);
+    expect(r.code).toBe(0);
+    const events = jsonLines(r.out);
+    expect(events[0]).toMatchObject({ event: 'start', command: 'demo', data: 'sst2', train: 6920, dev: 872, test: 1821, units: 4 });
+    expect(events.some((e) => e.event === 'epoch' && e.epoch === 1 && e.devAccuracy > 0)).toBe(true);
+    const done = events.at(-1)!;
+    expect(done).toMatchObject({ event: 'done', testSize: 1821, hint: SENTIMENT_HINT });
+    expect(done.testAccuracy).toBeGreaterThan(0);
+    expect(done.examples.map((e: { text: string }) => e.text)).toEqual(DEMO_SENTENCES);
+    expect(done.examples.every((e: { label: string; probability: number }) => ['negative', 'positive'].includes(e.label) && e.probability >= 0.5)).toBe(true);
+    const h = await runCli(['demo', '--help']);
+    expect(h.out).toContain('recurrent demo char');
+    expect((await runCli(['demo', 'char', '--help'])).out).toContain('Usage: recurrent demo char');
+  });
+});
+
+describe('demo char', () => {
   it('trains on the shipped Shakespeare within the budget and prints rounds, a sample and the hint', async () => {
     const t0 = performance.now();
-    const r = await runCli(['demo', '--seconds', '3', '--units', '16']);
+    const r = await runCli(['demo', 'char', '--seconds', '3', '--units', '16']);
     const took = (performance.now() - t0) / 1000;
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -219,10 +256,10 @@ describe('demo', () => {
   });
 
   it('prints JSON lines with --json', async () => {
-    const r = await runCli(['demo', '--seconds', '2', '--units', '8', '--json']);
+    const r = await runCli(['demo', 'char', '--seconds', '2', '--units', '8', '--json']);
     expect(r.code).toBe(0);
     const events = jsonLines(r.out);
-    expect(events[0]).toMatchObject({ event: 'start', command: 'demo', vocab: 65, units: 8, layers: 1 });
+    expect(events[0]).toMatchObject({ event: 'start', command: 'demo char', vocab: 65, units: 8, layers: 1 });
     expect(events.some((e) => e.event === 'round' && typeof e.sample === 'string' && e.valLoss > 0)).toBe(true);
     const done = events.at(-1)!;
     expect(done).toMatchObject({ event: 'done', hint: HINT });
