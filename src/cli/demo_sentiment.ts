@@ -25,8 +25,9 @@ export const SENTIMENT_PREDICT_HINT = "npx recurrent classify predict --model mo
  * Settings picked by measurement (native backend, 2 busy cores, random-init embeddings):
  * BiLSTM 128 with max pooling, embedding 128, batch 32, lr 1e-3 trains an SST-2 epoch in about
  * 4 s; the best dev epoch (5 of 10, dev 79.2 %) scored 81.4 % on the test sentences, the whole
- * 10 epochs taking 38 s. A BiGRU 64 is 2.5× faster but ~1 point lower on dev. The 80 s budget
- * leaves room for the slower wasm backend; training stops at the budget or after the epochs.
+ * 10 epochs taking 38 s (`npm start` 36 s wall). On the wasm backend the same 10 epochs take 65 s
+ * (71 s wall, same result). A BiGRU 64 is 2.5× faster but ~1 point lower on dev. Training stops
+ * at the 80 s budget or after the epochs, whichever comes first.
  */
 export const SENTIMENT_DEMO_DEFAULTS = { seconds: 80, epochs: 10, units: 128, embeddingDim: 128, cell: 'lstm', batchSize: 32, lr: 1e-3, seed: 0 } as const;
 
