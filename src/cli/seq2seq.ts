@@ -7,8 +7,8 @@
  * the leading `seq2seq`), throwing `UsageError` / `CliError` like every command.
  */
 import { writeFile } from 'node:fs/promises';
-import { EarlyStopping, ModelCheckpoint, Seq2SeqTranslator, attentionSvg, holdOut, loadMulti30k, loadPairs, loadParallel } from '../index.js';
-import type { Callback, LengthPenalty, Logs, Multi30kSplit, ParallelText, TokenKind, TranslateOptions, TrainingContext, TranslatorOptions } from '../index.js';
+import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, Seq2SeqTranslator, attentionSvg, holdOut, loadMulti30k, loadPairs, loadParallel } from '../index.js';
+import type { Callback, LRSchedule, LengthPenalty, Logs, Multi30kSplit, ParallelText, TokenKind, TranslateOptions, TrainingContext, TranslatorOptions } from '../index.js';
 import { HELP_FLAG, UsageError, closest, formatFlags, getBool, getNumber, getString, parseArgs } from './args.js';
 import type { FlagSpec, ParsedArgs } from './args.js';
 import { CliError, checkModelFile, checkWritable, fmtDuration, fmtInt, jsonLine, loadModelFile, numberFlag, required } from './io.js';
@@ -102,6 +102,8 @@ export const seq2seqTrainCommand: Command = {
     { name: 'epochs', type: 'integer', default: 10, description: 'passes over the training pairs' },
     { name: 'batch-size', type: 'integer', default: 64, description: 'pairs per step' },
     { name: 'lr', type: 'number', default: 1e-3, description: 'Adam learning rate (with --resume: replaces the checkpoint\'s rate)' },
+    { name: 'lr-decay', type: 'number', valueName: 'X', description: 'multiply the learning rate by X (0 < X < 1): every epoch after --decay-after, or else when val_loss stops improving' },
+    { name: 'decay-after', type: 'integer', valueName: 'N', description: 'with --lr-decay: epochs at the full rate before the decay starts (give it again with --resume)' },
     { name: 'clip', type: 'number', default: 1, description: 'gradient-norm clip (0: none)' },
     { name: 'sampling-rate', type: 'number', default: 0, description: 'scheduled sampling: share of steps fed the model\'s own prediction' },
     { name: 'label-smoothing', type: 'number', default: 0, description: 'label smoothing of the loss' },
@@ -228,6 +230,7 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
   });
   const seconds = getNumber(args, 'seconds');
   const maxSteps = getNumber(args, 'max-steps');
+  const schedule = lrSchedule(args, cmd);
   let history;
   try {
     history = await tr.train(data, {
@@ -237,6 +240,7 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
       batchSize: numberFlag(args, 'batch-size', 64, { min: 1, command: cmd }),
       // Resuming keeps the checkpoint's learning rate unless --lr is given.
       ...(!resume || 'lr' in args.flags ? { lr: numberFlag(args, 'lr', 1e-3, { min: 0, minExclusive: true, command: cmd }) } : {}),
+      ...(schedule ? { schedule } : {}),
       clipNorm: numberFlag(args, 'clip', 1, { min: 0, command: cmd }),
       samplingRate: numberFlag(args, 'sampling-rate', 0, { min: 0, max: 1, command: cmd }),
       labelSmoothing: numberFlag(args, 'label-smoothing', 0, { min: 0, max: 1, command: cmd }),
@@ -263,6 +267,29 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
   out(`Trained ${history.epochs.length} epoch(s) in ${fmtDuration(total)}; best ${monitorKey} ${bestValue === undefined ? '-' : bestValue.toFixed(3)} at epoch ${best.bestEpoch + 1}.`);
   out(`Saved ${outPath}.`);
   return 0;
+}
+
+/**
+ * `--lr-decay X [--decay-after N]`: with N, the rate of epoch i (from 0) is lr · X^max(0, i − N + 1)
+ * (N epochs at the full rate, then ×X per epoch; a function of the epoch, so a resumed run
+ * continues the same curve from the optimizer's initial rate); without N, ×X whenever val_loss
+ * (or loss without validation) does not improve on its best (ReduceLROnPlateau, patience 0).
+ */
+function lrSchedule(args: ParsedArgs, cmd: string): LRSchedule | ReduceLROnPlateau | undefined {
+  const after = getNumber(args, 'decay-after');
+  if (!('lr-decay' in args.flags)) {
+    if (after !== undefined) throw new UsageError('--decay-after needs --lr-decay', cmd);
+    return undefined;
+  }
+  const factor = numberFlag(args, 'lr-decay', 0.5, { min: 0, max: 1, minExclusive: true, command: cmd });
+  if (factor >= 1) throw new UsageError(`--lr-decay must be below 1, got ${factor}`, cmd);
+  if (after === undefined) return new ReduceLROnPlateau({ factor, patience: 0 });
+  const n = numberFlag(args, 'decay-after', 0, { min: 0, command: cmd });
+  return {
+    unit: 'epoch',
+    lrAt: (epoch: number, baseLr: number) => baseLr * factor ** Math.max(0, epoch - n + 1),
+    getConfig: () => ({ className: 'DelayedExponentialLR', gamma: factor, after: n }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

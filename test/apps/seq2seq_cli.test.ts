@@ -115,6 +115,35 @@ describe('recurrent seq2seq', () => {
     expect(bad.error?.message).toMatch(/max-steps/);
   });
 
+  it('train --lr-decay: ×X per epoch after --decay-after, or on a val_loss plateau; resume continues the curve', async () => {
+    const out5 = join(dir, 'g2p5.safetensors');
+    const ck5 = join(dir, 'ck5.safetensors');
+    const base = ['train', '--task', 'g2p', '--pairs', trainPath, '--out', out5, '--json', ...SMALL];
+    const r = await run([...base, '--epochs', '4', '--lr-decay', '0.5', '--decay-after', '2', '--checkpoint', ck5]);
+    expect(r.error).toBeNull();
+    const lrs = jsonLines(r.out).filter((e) => e.event === 'epoch').map((e) => e.lr);
+    expect(lrs).toEqual([0.02, 0.02, 0.01, 0.005]);
+    const resumed = await run([...base, '--epochs', '5', '--lr-decay', '0.5', '--decay-after', '2', '--resume', ck5]);
+    expect(resumed.error).toBeNull();
+    expect(jsonLines(resumed.out).filter((e) => e.event === 'epoch').map((e) => e.lr)).toEqual([0.0025]);
+    // Plateau mode: the logged rate is the one the epoch trained at; it only ever falls, by ×0.5 per fall,
+    // and it falls exactly after the epochs whose val_loss was not a new best.
+    const p = await run([...base, '--epochs', '6', '--lr', '0.2', '--lr-decay', '0.5']);
+    expect(p.error).toBeNull();
+    const ep = jsonLines(p.out).filter((e) => e.event === 'epoch');
+    let best = Infinity;
+    for (let i = 0; i < ep.length - 1; i++) {
+      const improved = ep[i]!.val_loss < best * (1 - 1e-4);
+      if (improved) best = ep[i]!.val_loss;
+      expect(ep[i + 1]!.lr).toBeCloseTo(improved ? ep[i]!.lr : ep[i]!.lr * 0.5, 12);
+    }
+    expect(ep.at(-1)!.lr).toBeLessThan(0.2);
+    for (const bad of [['--lr-decay', '1'], ['--lr-decay', '0'], ['--decay-after', '2']]) {
+      const b = await run([...base, '--epochs', '1', ...bad]);
+      expect(b.error?.message).toMatch(/lr-decay/);
+    }
+  });
+
   it('eval prints WER and PER (JSON and text)', async () => {
     const j = await run(['eval', '--model', modelPath, '--pairs', testPath, '--beam', '3', '--json']);
     expect(j.error).toBeNull();
