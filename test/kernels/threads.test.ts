@@ -16,16 +16,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gemm, getBackend, getThreads, setBackend, setThreads, stopThreads } from '../../src/kernels/gemm.js';
-import { gruBackward, gruBackwardWorkSize, gruCacheSize, gruForward } from '../../src/kernels/gru.js';
-import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../../src/kernels/lstm.js';
-import { rnnBackward, rnnBackwardWorkSize, rnnCacheSize, rnnForward } from '../../src/kernels/rnn.js';
 import { setContentionGuard, threadStats, threadsUnavailableReason } from '../../src/kernels/threads/pool.js';
 import { type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmVariant } from '../../src/kernels/wasm/backend.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { heap } from '../../src/tensor/tensor.js';
+import { type ThreadTrials, gemmTrials, heapArrays, recurrentTrials } from '../util/thread_trials.js';
 
 const unavailable = threadsUnavailableReason();
-const blocks: number[] = [];
+const mem = heapArrays();
+const { rand, nans } = mem;
 let savedBackend: ReturnType<typeof getBackend>;
 let savedThreads = 1;
 let savedVariant: WasmVariant | null = null;
@@ -39,7 +38,7 @@ beforeAll(() => {
   setBackend('wasm');
 });
 afterAll(async () => {
-  for (const p of blocks) heap.free(p);
+  mem.free();
   setBackend(savedBackend);
   if (savedVariant !== null) setWasmVariant(savedVariant);
   setThreads(savedThreads);
@@ -47,50 +46,8 @@ afterAll(async () => {
   await stopThreads();
 });
 
-/** A Float32Array of n random values in [-1, 1) on the heap, 1 float off its block's alignment. */
-function rand(rng: Rng, n: number): Float32Array {
-  const ptr = heap.alloc(n * 4 + 8);
-  blocks.push(ptr);
-  const a = new Float32Array(heap.buffer, ptr + 4, n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
-  return a;
-}
-
-/** Same as rand, filled with NaN (outputs: nothing may be read before it is written). */
-function nans(n: number): Float32Array {
-  const ptr = heap.alloc(n * 4 + 8);
-  blocks.push(ptr);
-  return new Float32Array(heap.buffer, ptr + 4, n).fill(NaN);
-}
-
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng.uniform(0, 1) * (hi - lo + 1));
-
-/** The bits of each array (so −0 ≠ 0 and NaN payloads count). */
-const bits = (arrays: (Float32Array | null)[]): number[][] => arrays.map((a) => (a === null ? [] : Array.from(new Uint32Array(a.slice().buffer))));
-
-/**
- * Runs `run(outputs)` with 1 thread and with 2 on fresh copies of `init` (the outputs' starting
- * contents) and expects the same bits; returns how many jobs the 2-thread run split.
- */
-function sameBits(init: (Float32Array | null)[], run: (out: (Float32Array | null)[]) => void): number {
-  const copy = (): (Float32Array | null)[] =>
-    init.map((a) => {
-      if (a === null) return null;
-      const c = nans(a.length);
-      c.set(a);
-      return c;
-    });
-  setThreads(1);
-  const one = copy();
-  run(one);
-  setThreads(2);
-  const before = threadStats().jobs;
-  const two = copy();
-  run(two);
-  const jobs = threadStats().jobs - before;
-  expect(bits(two)).toEqual(bits(one));
-  return jobs;
-}
+/** The wasm worker pool. */
+const pool: ThreadTrials = { mem, jobs: () => threadStats().jobs };
 
 const variants: WasmVariant[] = relaxedSimdSupported() ? ['simd128', 'relaxed-simd'] : ['simd128'];
 
@@ -98,82 +55,15 @@ describe.skipIf(unavailable !== '')(`2 threads give the bits of 1 thread${unavai
   for (const variant of variants) {
     it(`GEMM, all transposes, column and row splits (${variant})`, () => {
       setWasmVariant(variant);
-      const rng = new Rng(11);
-      let split = 0;
-      for (let trial = 0; trial < 16; trial++) {
-        const transA = (trial & 1) !== 0;
-        const transB = (trial & 2) !== 0;
-        // Wide (column split) and tall (row split) shapes, none a multiple of the tiles.
-        const tall = (trial & 4) !== 0;
-        const M = tall ? int(rng, 300, 700) : int(rng, 40, 90);
-        const N = tall ? int(rng, 40, 90) : int(rng, 300, 700);
-        const K = int(rng, 100, 300);
-        const alpha = trial % 3 === 0 ? 1 : rng.uniform(-2, 2);
-        const beta = trial % 4 === 0 ? 0 : rng.uniform(-1, 1);
-        const lda = (transA ? M : K) + int(rng, 0, 3);
-        const ldb = (transB ? K : N) + int(rng, 0, 3);
-        const ldc = N + int(rng, 0, 3);
-        const A = rand(rng, (transA ? K : M) * lda);
-        const B = rand(rng, (transB ? N : K) * ldb);
-        const C = rand(rng, M * ldc);
-        split += sameBits([C], ([c]) => gemm(transA, transB, M, N, K, alpha, A, 0, lda, B, 0, ldb, beta, c!, 0, ldc));
-      }
-      expect(split).toBe(16);
+      // Wide (column split) and tall (row split) shapes, none a multiple of the tiles.
+      expect(gemmTrials(pool, new Rng(11), { narrow: [40, 90], tallM: [300, 700], wideN: [300, 700] })).toBe(16);
     });
 
     for (const cell of ['rnn', 'lstm', 'gru'] as const) {
       it(`${cell.toUpperCase()} forward and backward (${variant})`, () => {
         setWasmVariant(variant);
-        const rng = new Rng(cell.length * 7 + variant.length);
-        let split = 0;
-        for (let trial = 0; trial < 6; trial++) {
-          const B = int(rng, 16, 27);
-          const T = int(rng, 5, 9);
-          const I = int(rng, 37, 80);
-          const H = cell === 'rnn' ? int(rng, 100, 160) : int(rng, 40, 90);
-          const G = cell === 'lstm' ? 4 * H : cell === 'gru' ? 3 * H : H;
-          const withMask = trial % 2 === 1;
-          const mask = withMask ? new Uint8Array(B * T).map((_, i) => (i % T < 1 + ((i * 7) % T) ? 1 : 0)) : null;
-          const x = rand(rng, B * T * I);
-          const wih = rand(rng, G * I);
-          const whh = rand(rng, G * H);
-          const bih = trial === 2 ? null : rand(rng, G);
-          const bhh = trial === 3 ? null : rand(rng, G);
-          const h0 = trial % 3 === 0 ? null : rand(rng, B * H);
-          const c0 = trial % 3 === 1 ? null : rand(rng, B * H);
-          const hMask = trial === 4 ? rand(rng, B * H) : null;
-          if (hMask !== null) for (let i = 0; i < hMask.length; i++) hMask[i] = hMask[i]! > 0 ? 1.25 : 0;
-          const reverse = trial % 2 === 0;
-          const resetAfter = trial !== 5;
-          const relu = trial === 1;
-          const cacheSize = cell === 'lstm' ? lstmCacheSize(B, T, H) : cell === 'gru' ? gruCacheSize(B, T, H) : rnnCacheSize(B, T, H);
-          const workSize = cell === 'lstm' ? lstmBackwardWorkSize(B, T, I, H) : cell === 'gru' ? gruBackwardWorkSize(B, T, I, H) : rnnBackwardWorkSize(B, T, I, H);
-          const dy = rand(rng, B * T * H);
-          const dhT = trial === 3 ? null : rand(rng, B * H);
-          const dcT = rand(rng, B * H);
-          // Outputs: y, hT, cT, cache (forward); dx, dh0, dc0, work, then the accumulated dW_ih,
-          // dW_hh, db_ih, db_hh starting from random values (they are `+=`).
-          const init = [
-            nans(B * T * H), nans(B * H), nans(B * H), nans(cacheSize), nans(B * T * I), nans(B * H), nans(B * H), nans(workSize),
-            rand(rng, G * I), rand(rng, G * H), bih === null ? null : rand(rng, G), bhh === null ? null : rand(rng, G),
-          ];
-          split += sameBits(init, ([y, hT, cT, cache, dx, dh0, dc0, work, dwih, dwhh, dbih, dbhh]) => {
-            const common = { B, T, I, H, x, wih, whh, mask, reverse, hMask };
-            if (cell === 'lstm') {
-              lstmForward({ ...common, bih, bhh, h0, c0, y: y!, hT: hT!, cT: cT!, cache: cache! });
-              lstmBackward({ ...common, bih, bhh, h0, c0, cache: cache!, dy, dhT, dcT, dx: dx!, dh0: dh0!, dc0: dc0!, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
-            } else if (cell === 'gru') {
-              gruForward({ ...common, resetAfter, bih, bhh, h0, y: y!, hT: hT!, cache: cache! });
-              gruBackward({ ...common, resetAfter, bih, bhh, h0, cache: cache!, dy, dhT, dx: dx!, dh0: dh0!, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
-            } else {
-              const activation = relu ? 'relu' : 'tanh';
-              rnnForward({ ...common, activation, bih, bhh, h0, y: y!, hT: hT!, cache: cache! });
-              rnnBackward({ ...common, activation, bih, bhh, h0, cache: cache!, dy, dhT, dx: dx!, dh0: dh0!, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
-            }
-          });
-        }
         // The trials are big enough to be split (up to 3 jobs each: forward, recurrence, gradients).
-        expect(split).toBeGreaterThanOrEqual(6 * 2);
+        expect(recurrentTrials(pool, cell, new Rng(cell.length * 7 + variant.length), [100, 160])).toBeGreaterThanOrEqual(6 * 2);
       });
     }
   }
@@ -211,8 +101,7 @@ describe.skipIf(unavailable !== '')('the pool', () => {
     expect(s.jobs).toBeGreaterThan(0);
     expect(s.workerParts).toBeGreaterThan(0);
     // Memory grown after the workers started is visible to them.
-    const big = heap.alloc(heap.byteLength);
-    blocks.push(big);
+    const big = mem.alloc(heap.byteLength);
     const C2 = new Float32Array(heap.buffer, big, M * N).fill(NaN);
     for (let i = 0; i < 50; i++) gemm(false, false, M, N, K, 1, A, 0, K, B, 0, N, 0, C2, 0, N);
     expect(Array.from(C2)).toEqual(Array.from(C));
