@@ -27,121 +27,17 @@ import { tryWasmLstmForward } from '../../src/kernels/wasm/recurrent.js';
 import { gemm as refGemm } from '../../src/kernels/ref/gemm.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { heap } from '../../src/tensor/tensor.js';
+import { gemmParity, plain, randomCase, sameBits } from '../util/gemm_parity.js';
 
-const U = 2 ** -24;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const available = nativeAvailable();
 
+const { heapF32, check, checkFallbacks, free } = gemmParity('native', tryNativeGemm);
 const blocks: number[] = [];
 afterAll(() => {
   for (const p of blocks) heap.free(p);
+  free();
 });
-
-/** A Float32Array of n elements on the heap, starting `skew` floats into its block. */
-function heapF32(n: number, skew = 0): Float32Array {
-  const ptr = heap.alloc((n + skew) * 4);
-  blocks.push(ptr);
-  return new Float32Array(heap.buffer, ptr + skew * 4, n);
-}
-
-/** Bitwise equality (expect().toEqual is slow on long typed arrays). */
-function sameBits(x: Float32Array, y: Float32Array): boolean {
-  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
-}
-
-interface Case {
-  tA: boolean;
-  tB: boolean;
-  M: number;
-  N: number;
-  K: number;
-  alpha: number;
-  beta: number;
-  padA: number;
-  padB: number;
-  padC: number;
-  aOff: number;
-  bOff: number;
-  cOff: number;
-  nanC?: boolean;
-}
-
-function label(c: Case): string {
-  return `${c.tA ? 'T' : 'N'}${c.tB ? 'T' : 'N'} M=${c.M} N=${c.N} K=${c.K} α=${c.alpha} β=${c.beta} pad=${c.padA},${c.padB},${c.padC} off=${c.aOff},${c.bOff},${c.cOff}`;
-}
-
-/** Runs one case natively (on the heap) and with ref (on plain arrays) and compares. */
-function check(c: Case, rng: Rng): void {
-  const { tA, tB, M, N, K, alpha, beta } = c;
-  const lda = Math.max((tA ? M : K) + c.padA, 1);
-  const ldb = Math.max((tB ? K : N) + c.padB, 1);
-  const ldc = N + c.padC;
-  const aLen = c.aOff + (tA ? K : M) * lda + 3;
-  const bLen = c.bOff + (tB ? N : K) * ldb + 3;
-  const cLen = c.cOff + M * ldc + 3;
-  const A = heapF32(aLen, rng.int(4));
-  const B = heapF32(bLen, rng.int(4));
-  const C = heapF32(cLen, rng.int(4));
-  for (let i = 0; i < aLen; i++) A[i] = rng.uniform(-1, 1);
-  for (let i = 0; i < bLen; i++) B[i] = rng.uniform(-1, 1);
-  for (let i = 0; i < cLen; i++) C[i] = c.nanC ? NaN : rng.uniform(-1, 1);
-  const A0 = A.slice();
-  const B0 = B.slice();
-  const C0 = C.slice();
-  const cRef = C.slice();
-
-  expect(tryNativeGemm(tA, tB, M, N, K, alpha, A, c.aOff, lda, B, c.bOff, ldb, beta, C, c.cOff, ldc), label(c)).toBe(true);
-  refGemm(tA, tB, M, N, K, alpha, A0, c.aOff, lda, B0, c.bOff, ldb, beta, cRef, c.cOff, ldc);
-
-  // Error bound per element: (|α|·|A|·|B| + |β|·|C|) in Float64.
-  const bound = new Float64Array(cLen);
-  const absA = Float64Array.from(A0, Math.abs);
-  const absB = Float64Array.from(B0, Math.abs);
-  for (let i = 0; i < cLen; i++) bound[i] = beta === 0 ? 0 : Math.abs(C0[i]!);
-  refGemm(tA, tB, M, N, K, Math.abs(alpha), absA, c.aOff, lda, absB, c.bOff, ldb, Math.abs(beta), bound, c.cOff, ldc);
-
-  expect(sameBits(A, A0), 'A is not modified').toBe(true);
-  expect(sameBits(B, B0), 'B is not modified').toBe(true);
-  let bad = '';
-  for (let i = 0; i < cLen && !bad; i++) {
-    const r = i - c.cOff;
-    const inside = r >= 0 && Math.floor(r / ldc) < M && r % ldc < N;
-    if (!inside) {
-      if (!Object.is(C[i], C0[i])) bad = `element ${i} outside the block changed: ${C0[i]} → ${C[i]}`;
-    } else {
-      const tol = 2 * (K + 4) * U * bound[i]! + 1e-30;
-      if (!(Math.abs(C[i]! - cRef[i]!) <= tol)) bad = `C(${Math.floor(r / ldc)}, ${r % ldc}) native ${C[i]} ref ${cRef[i]} tol ${tol}`;
-    }
-  }
-  expect(bad, label(c)).toBe('');
-}
-
-function randomCase(rng: Rng, maxDim: number): Case {
-  const dim = () => 1 + rng.int(maxDim);
-  const pad = () => (rng.uniform(0, 1) < 0.5 ? 0 : 1 + rng.int(9));
-  const off = () => (rng.uniform(0, 1) < 0.5 ? 0 : rng.int(13));
-  const alphas = [1, 1, 1, -0.5, 2.25];
-  const betas = [0, 0, 1, 1, 0.5, -1.5];
-  const beta = betas[rng.int(betas.length)]!;
-  return {
-    tA: rng.int(2) === 1,
-    tB: rng.int(2) === 1,
-    M: dim(),
-    N: dim(),
-    K: dim(),
-    alpha: alphas[rng.int(alphas.length)]!,
-    beta,
-    padA: pad(),
-    padB: pad(),
-    padC: pad(),
-    aOff: off(),
-    bOff: off(),
-    cOff: off(),
-    nanC: beta === 0 && rng.int(2) === 1,
-  };
-}
-
-const plain = { padA: 0, padB: 0, padC: 0, aOff: 0, bOff: 0, cOff: 0 };
 
 /** Runs a CommonJS script in a child Node with the add-on's path as argv[1]; returns its stdout. */
 function child(script: string): string {
@@ -280,35 +176,7 @@ describe.skipIf(!available)('native GEMM add-on', () => {
   });
 
   it('declines Float64, arrays not on the heap and out-of-range extents; nativeGemm then runs ref', () => {
-    const rng = new Rng(3);
-    const [M, N, K] = [5, 6, 7];
-    const A = Float32Array.from({ length: M * K }, () => rng.uniform(-1, 1));
-    const B = Float32Array.from({ length: K * N }, () => rng.uniform(-1, 1));
-    const C = heapF32(M * N);
-    const Ah = heapF32(M * K);
-    Ah.set(A);
-    const Bh = heapF32(K * N);
-    Bh.set(B);
-    expect(tryNativeGemm(false, false, M, N, K, 1, A, 0, K, Bh, 0, N, 0, C, 0, N)).toBe(false);
-    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 0, K, B, 0, N, 0, C, 0, N)).toBe(false);
-    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 0, K, Bh, 0, N, 0, new Float32Array(M * N), 0, N)).toBe(false);
-    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 1, K, Bh, 0, N, 0, C, 0, N)).toBe(false);
-    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 0, K, Bh, 0, N + 1, 0, C, 0, N)).toBe(false);
-    expect(tryNativeGemm(false, false, M, N, K, 1, Ah, 0, K, Bh, 0, N, 0, C, 1, N)).toBe(false);
-    const d = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
-    const A64 = d(M * K);
-    const B64 = d(K * N);
-    const C64 = new Float64Array(M * N);
-    expect(tryNativeGemm(false, false, M, N, K, 1, A64, 0, K, B64, 0, N, 0, C64, 0, N)).toBe(false);
-    const cNative = new Float32Array(M * N);
-    const cRef = new Float32Array(M * N);
-    nativeGemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, cNative, 0, N);
-    refGemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, cRef, 0, N);
-    expect(cNative).toEqual(cRef);
-    const c64 = new Float64Array(M * N);
-    nativeGemm(false, false, M, N, K, 1, A64, 0, K, B64, 0, N, 0, c64, 0, N);
-    refGemm(false, false, M, N, K, 1, A64, 0, K, B64, 0, N, 0, C64, 0, N);
-    expect(c64).toEqual(C64);
+    checkFallbacks(nativeGemm, new Rng(3));
   });
 
   it('keeps working as the heap grows: the memory does not move, new bytes are reachable, old views still run', () => {
