@@ -92,6 +92,19 @@ export interface GemmParity {
    * its falling-back GEMM `gemm` then gives the bits of ref.
    */
   checkFallbacks(gemm: Gemm, rng: Rng): void;
+  /**
+   * The GEMV path: M = 1, 2, 3 over (N, K) pairs up to K = 1030, every layout, plain, padded with
+   * offsets and beta 1, and over NaN in C with beta 0; then a transposed A with K = 300 000
+   * (beyond the scratch space: the packed path).
+   */
+  checkGemv(rng: Rng): void;
+  /**
+   * A row of C does not depend on M (predict() promises results independent of the batch size):
+   * with M = 9, every layout, each K of `Ks`, N in {1, 5, 37, 100} and beta 0 or 0.5, the rows
+   * [i, i + m) of each `[i, m]` of `rows` computed alone (the GEMV path for m ≤ 2) are the bits
+   * of the same rows of the full product (the packed path).
+   */
+  checkRowsIndependentOfM(rng: Rng, Ks: readonly number[], rows: readonly (readonly [i: number, m: number])[]): void;
   /** Frees every heap block handed out (call in afterAll). */
   free(): void;
 }
@@ -190,10 +203,59 @@ export function gemmParity(name: string, tryGemm: TryGemm): GemmParity {
     expect(c64).toEqual(C64);
   };
 
+  const checkGemv = (rng: Rng): void => {
+    for (const M of [1, 2, 3])
+      for (const [N, K] of [
+        [1, 1],
+        [3, 300],
+        [17, 1030],
+        [100, 37],
+        [20, 4],
+      ] as const)
+        for (let l = 0; l < 4; l++) {
+          const base = { tA: l >= 2, tB: l % 2 === 1, M, N, K };
+          check({ ...base, alpha: 1, beta: 0, ...plain }, rng);
+          check({ ...base, alpha: 0.5, beta: 1, padA: 2, padB: 3, padC: 1, aOff: 5, bOff: 1, cOff: 3 }, rng);
+          check({ ...base, alpha: -1, beta: 0, padA: 1, padB: 0, padC: 0, aOff: 0, bOff: 7, cOff: 0, nanC: true }, rng);
+        }
+    // Transposed A with K beyond the scratch space takes the packed path.
+    check({ tA: true, tB: false, M: 1, N: 2, K: 300_000, alpha: 1, beta: 0.5, ...plain, padA: 1 }, rng);
+  };
+
+  const checkRowsIndependentOfM = (rng: Rng, Ks: readonly number[], rows: readonly (readonly [i: number, m: number])[]): void => {
+    const M = 9;
+    for (let l = 0; l < 4; l++)
+      for (const K of Ks)
+        for (const N of [1, 5, 37, 100])
+          for (const beta of [0, 0.5]) {
+            const tA = l >= 2;
+            const tB = l % 2 === 1;
+            const lda = tA ? M : K;
+            const ldb = tB ? K : N;
+            const A = heapF32(M * K);
+            const B = heapF32(K * N);
+            const C0 = heapF32(M * N);
+            for (const t of [A, B, C0]) for (let i = 0; i < t.length; i++) t[i] = rng.uniform(-1, 1);
+            const full = heapF32(M * N);
+            full.set(C0);
+            expect(tryGemm(tA, tB, M, N, K, 0.75, A, 0, lda, B, 0, ldb, beta, full, 0, N)).toBe(true);
+            for (const [i, m] of rows) {
+              const part = heapF32(M * N);
+              part.set(C0);
+              expect(tryGemm(tA, tB, m, N, K, 0.75, A, tA ? i : i * lda, lda, B, 0, ldb, beta, part, i * N, N)).toBe(true);
+              const got = part.subarray(i * N, (i + m) * N);
+              const want = full.subarray(i * N, (i + m) * N);
+              expect(sameBits(got, want), `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} K=${K} N=${N} β=${beta} rows ${i}..${i + m - 1}`).toBe(true);
+            }
+          }
+  };
+
   return {
     heapF32,
     check,
     checkFallbacks,
+    checkGemv,
+    checkRowsIndependentOfM,
     free() {
       for (const p of blocks.splice(0)) heap.free(p);
     },
