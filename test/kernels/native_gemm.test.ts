@@ -27,12 +27,12 @@ import { tryWasmLstmForward } from '../../src/kernels/wasm/recurrent.js';
 import { gemm as refGemm } from '../../src/kernels/ref/gemm.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { heap } from '../../src/tensor/tensor.js';
-import { gemmParity, plain, randomCase, sameBits } from '../util/gemm_parity.js';
+import { type GemmShape, gemmParity, plain, randomCase, sameBits } from '../util/gemm_parity.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const available = nativeAvailable();
 
-const { heapF32, check, checkFallbacks, checkGemv, checkRowsIndependentOfM, free } = gemmParity('native', tryNativeGemm);
+const { heapF32, check, checkFallbacks, checkEdgeShapes, checkShapes, checkGemv, checkRowsIndependentOfM, free } = gemmParity('native', tryNativeGemm);
 const blocks: number[] = [];
 afterAll(() => {
   for (const p of blocks) heap.free(p);
@@ -71,22 +71,13 @@ describe.skipIf(!available)('native GEMM add-on', () => {
   });
 
   it('matches ref on every transpose combination of the small edge shapes', () => {
-    const rng = new Rng(17);
-    const dims = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33];
-    for (const tA of [false, true])
-      for (const tB of [false, true])
-        for (const M of dims)
-          for (const N of dims) {
-            const K = dims[rng.int(dims.length)]!;
-            check({ tA, tB, M, N, K, alpha: 1, beta: rng.int(2), ...plain, padC: rng.int(3) }, rng);
-          }
+    checkEdgeShapes(new Rng(17), [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33]);
   });
 
   it('matches ref on shapes that cross the cache blocks and on RNN shapes', () => {
-    const rng = new Rng(199);
     const all = [0, 1, 2, 3];
-    // [M, N, K, layouts (0 NN, 1 NT, 2 TN, 3 TT)]
-    const shapes: [number, number, number, number[]][] = [
+    // [M, N, K, layouts (0 NN, 1 NT, 2 TN, 3 TT)]; C starts as NaN in the beta = 0 runs.
+    const shapes: GemmShape[] = [
       [64, 1024, 256, [1, 0]],
       [66, 1030, 258, [1, 2]],
       [130, 20, 600, all],
@@ -97,13 +88,7 @@ describe.skipIf(!available)('native GEMM add-on', () => {
       [32, 512, 128, [1]], // LSTM step h·W_hhᵀ
       [300, 256, 64, [1, 0, 2]], // x·W_ihᵀ over all steps, dX, dW
     ];
-    for (const [M, N, K, layouts] of shapes)
-      for (const l of layouts) {
-        const tA = l >= 2;
-        const tB = l % 2 === 1;
-        check({ tA, tB, M, N, K, alpha: 1, beta: 0, ...plain, nanC: true }, rng);
-        check({ tA, tB, M, N, K, alpha: -0.75, beta: 1, padA: 3, padB: 5, padC: 7, aOff: 11, bOff: 2, cOff: 5 }, rng);
-      }
+    checkShapes(new Rng(199), shapes, true);
   });
 
   it('matches ref for one and two rows (the GEMV path), including long K', () => {

@@ -31,9 +31,9 @@ import {
 } from '../../src/kernels/wasm/backend.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { heap } from '../../src/tensor/tensor.js';
-import { gemmParity, plain, randomCase } from '../util/gemm_parity.js';
+import { type GemmShape, gemmParity, plain, randomCase } from '../util/gemm_parity.js';
 
-const { heapF32, check, checkFallbacks, checkGemv, checkRowsIndependentOfM, free } = gemmParity('wasm', tryWasmGemm);
+const { heapF32, check, checkFallbacks, checkEdgeShapes, checkShapes, checkGemv, checkRowsIndependentOfM, free } = gemmParity('wasm', tryWasmGemm);
 afterAll(free);
 
 describe('wasm GEMM module', () => {
@@ -61,35 +61,20 @@ describe.each(variants)('wasm GEMM (%s)', (variant) => {
   });
 
   it('matches ref on every transpose combination of the small edge shapes', () => {
-    const rng = new Rng(7);
-    const dims = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17];
-    for (const tA of [false, true])
-      for (const tB of [false, true])
-        for (const M of dims)
-          for (const N of dims) {
-            const K = dims[rng.int(dims.length)]!;
-            check({ tA, tB, M, N, K, alpha: 1, beta: rng.int(2), ...plain, padC: rng.int(3) }, rng);
-          }
+    checkEdgeShapes(new Rng(7), [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17]);
   });
 
   it('matches ref on shapes that cross the cache blocks (MC 64, KC 256, NC 1024)', () => {
-    const rng = new Rng(99);
     // [M, N, K, which transposes]: the big ones only in the layouts the recurrent kernels use.
     const all = [0, 1, 2, 3];
-    const shapes: [number, number, number, number[]][] = [
+    const shapes: GemmShape[] = [
       [64, 1024, 256, [1, 0]], // NT, NN
       [66, 1030, 258, [1, 2]], // NT, TN
       [130, 20, 600, all],
       [5, 2050, 3, all],
       [70, 9, 300, all],
     ];
-    for (const [M, N, K, layouts] of shapes)
-      for (const l of layouts) {
-        const tA = l >= 2;
-        const tB = l % 2 === 1;
-        check({ tA, tB, M, N, K, alpha: 1, beta: 0, ...plain }, rng);
-        check({ tA, tB, M, N, K, alpha: -0.75, beta: 1, padA: 3, padB: 5, padC: 7, aOff: 11, bOff: 2, cOff: 5 }, rng);
-      }
+    checkShapes(new Rng(99), shapes, false);
   });
 
   it('matches ref for one and two rows (the GEMV path), including long K', () => {

@@ -42,6 +42,9 @@ export interface GemmCase {
   nanC?: boolean;
 }
 
+/** [M, N, K, layouts (0 NN, 1 NT, 2 TN, 3 TT)] for GemmParity.checkShapes. */
+export type GemmShape = readonly [M: number, N: number, K: number, layouts: readonly number[]];
+
 /** No padding, no offsets: spread into a case. */
 export const plain = { padA: 0, padB: 0, padC: 0, aOff: 0, bOff: 0, cOff: 0 };
 
@@ -92,6 +95,16 @@ export interface GemmParity {
    * its falling-back GEMM `gemm` then gives the bits of ref.
    */
   checkFallbacks(gemm: Gemm, rng: Rng): void;
+  /**
+   * Every transpose combination of M, N in `dims` (K drawn from `dims`), alpha 1, beta 0 or 1,
+   * 0-2 columns of padding in C.
+   */
+  checkEdgeShapes(rng: Rng, dims: readonly number[]): void;
+  /**
+   * Each shape [M, N, K, layouts] (layout 0 NN, 1 NT, 2 TN, 3 TT) twice: plain with alpha 1 and
+   * beta 0 (over NaN in C when `nanC`), and padded with offsets, alpha −0.75 and beta 1.
+   */
+  checkShapes(rng: Rng, shapes: readonly GemmShape[], nanC: boolean): void;
   /**
    * The GEMV path: M = 1, 2, 3 over (N, K) pairs up to K = 1030, every layout, plain, padded with
    * offsets and beta 1, and over NaN in C with beta 0; then a transposed A with K = 300 000
@@ -203,6 +216,26 @@ export function gemmParity(name: string, tryGemm: TryGemm): GemmParity {
     expect(c64).toEqual(C64);
   };
 
+  const checkEdgeShapes = (rng: Rng, dims: readonly number[]): void => {
+    for (const tA of [false, true])
+      for (const tB of [false, true])
+        for (const M of dims)
+          for (const N of dims) {
+            const K = dims[rng.int(dims.length)]!;
+            check({ tA, tB, M, N, K, alpha: 1, beta: rng.int(2), ...plain, padC: rng.int(3) }, rng);
+          }
+  };
+
+  const checkShapes = (rng: Rng, shapes: readonly GemmShape[], nanC: boolean): void => {
+    for (const [M, N, K, layouts] of shapes)
+      for (const l of layouts) {
+        const tA = l >= 2;
+        const tB = l % 2 === 1;
+        check({ tA, tB, M, N, K, alpha: 1, beta: 0, ...plain, nanC }, rng);
+        check({ tA, tB, M, N, K, alpha: -0.75, beta: 1, padA: 3, padB: 5, padC: 7, aOff: 11, bOff: 2, cOff: 5 }, rng);
+      }
+  };
+
   const checkGemv = (rng: Rng): void => {
     for (const M of [1, 2, 3])
       for (const [N, K] of [
@@ -254,6 +287,8 @@ export function gemmParity(name: string, tryGemm: TryGemm): GemmParity {
     heapF32,
     check,
     checkFallbacks,
+    checkEdgeShapes,
+    checkShapes,
     checkGemv,
     checkRowsIndependentOfM,
     free() {
