@@ -99,6 +99,17 @@ function goldenAttentionLayer(g: Golden<AttentionGoldenConfig>): Attention {
   return layer;
 }
 
+/** The fixture's query, keys (with its mask) and, when separate, values as leaves (inside an arena). */
+function goldenAttentionInputs(g: Golden<AttentionGoldenConfig>): { query: Var; keys: Var; values: Var | null } {
+  const qg = g.input('query');
+  const kg = g.input('keys');
+  const query = leaf(qg.data, qg.shape);
+  const keys = leaf(kg.data, kg.shape);
+  keys.mask = goldenMask(g);
+  const values = g.config.separate_values ? leaf(g.input('values').data, g.input('values').shape) : null;
+  return { query, keys, values };
+}
+
 /** Compares gradients of query, keys, [values] and every parameter with the fixture. */
 function compareAttentionGrads(g: Golden<AttentionGoldenConfig>, layer: Layer, query: Var, keys: Var, values: Var | null, label: string): void {
   expectAllClose(gradArray(query), g.grad('query'), TOL, `${label} dL/dquery`);
@@ -121,12 +132,7 @@ describe('golden: Attention vs PyTorch (tools/golden/attention.py)', () => {
       const g = loadGolden<AttentionGoldenConfig>(name);
       const layer = goldenAttentionLayer(g);
       withArena(() => {
-        const qg = g.input('query');
-        const kg = g.input('keys');
-        const query = leaf(qg.data, qg.shape);
-        const keys = leaf(kg.data, kg.shape);
-        keys.mask = goldenMask(g);
-        const values = g.config.separate_values ? leaf(g.input('values').data, g.input('values').shape) : null;
+        const { query, keys, values } = goldenAttentionInputs(g);
         const inputs = values ? [query, keys, values] : [query, keys];
         const [context, weights] = forwardBackward(() => layer.call(inputs, CTX), [g.input('r_context').data, g.input('r_weights').data]) as [Var, Var];
         expect([...context.shape]).toEqual(g.output('context').shape);
@@ -145,12 +151,7 @@ describe('golden: Attention vs PyTorch (tools/golden/attention.py)', () => {
         const rc = g.input('r_context').data;
         const rw = g.input('r_weights').data;
         withArena(() => {
-          const qg = g.input('query');
-          const kg = g.input('keys');
-          const query = leaf(qg.data, qg.shape);
-          const keys = leaf(kg.data, kg.shape);
-          keys.mask = goldenMask(g);
-          const values = g.config.separate_values ? leaf(g.input('values').data, g.input('values').shape) : null;
+          const { query, keys, values } = goldenAttentionInputs(g);
           const outs = recording(() => {
             const projected = layer.projectKeys(keys);
             const steps: Var[] = [];
