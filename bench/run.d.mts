@@ -1,4 +1,4 @@
-// Types of run.mjs (for test/bench/*.test.ts and a future `recurrent bench`).
+// Types of run.mjs (for test/bench/*.test.ts; `recurrent bench`, src/cli/bench.ts, runs it as a child process).
 export interface CliOptions {
   workloads: string[];
   modes: ('train' | 'infer')[];

@@ -8,15 +8,16 @@
 //
 // Every measurement runs in its own child process (bench/ours.mjs or bench/peers/*), one at a
 // time, holding the machine-wide advisory lock /tmp/bench.lock (the one the shared peer runner
-// uses) and killed if it overruns its budget.
+// uses), under `/usr/bin/time -v` (its peak RSS) and killed if it overruns its budget.
+// `recurrent bench [options]` (src/cli/bench.ts) runs this file with the same options.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flopsPerStep } from './lib/data.mjs';
 import { loadSpec, selectWorkloads, withTiming, SPEC_PATH } from './lib/spec.mjs';
-import { toRow, attachRatios, formatTable, fmtMs } from './lib/report.mjs';
+import { toRow, attachRatios, formatTable, fmtMs, memoryLines, parseMaxRssMb } from './lib/report.mjs';
 import { W2V_IMPLS, W2V_WORKLOADS, formatW2vTable, runW2vBench } from './w2v.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -25,6 +26,7 @@ const PEERS_DIR = join(HERE, 'peers');
 const PYTHON = '/usr/bin/python3'; // Debian's python3-torch only works with the system interpreter
 const LOCK = process.env.BENCH_LOCK || '/tmp/bench.lock';
 const LOCK_WAIT_S = 900;
+const TIME = '/usr/bin/time'; // GNU time: -v reports the maximum resident set size
 
 const OUR_BACKENDS = ['ref', 'wasm', 'native'];
 const PEER_IMPLS = ['torch', 'tfjs-cpu', 'tfjs-wasm', 'brain'];
@@ -33,7 +35,9 @@ const ALL_IMPLS = [...OUR_BACKENDS.map((b) => `recurrent-${b}`), ...PEER_IMPLS, 
 const ORDER = ['torch', ...OUR_BACKENDS.map((b) => `recurrent-${b}`), 'tfjs-wasm', 'tfjs-cpu', 'brain'];
 const JS_PEER_PACKAGES = { 'tfjs-cpu': ['@tensorflow/tfjs'], 'tfjs-wasm': ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'], brain: ['brain.js'] };
 
-const USAGE = `usage: npm run bench -- [options]      (or: node bench/run.mjs [options] after npm run build)
+const USAGE = `usage: recurrent bench [options]
+       npm run bench -- [options]         (builds first)
+       node bench/run.mjs [options]       (after npm run build)
 
   --workloads a,b   workload ids of bench/workloads.json, and w2v-sg, w2v-cbow (word2vec,
                     bench/w2v.mjs: 1 epoch of the offline corpus) (default: all)
@@ -114,9 +118,13 @@ function newestMtime(dir) {
 
 let current = null; // the running child, killed on Ctrl-C
 
-/** Runs a harness; resolves { code, stdout, stderr, killed } (killed: it overran killAfterS). */
-export function runChild(cmd, args, { env, killAfterS, useLock, useTimeout }) {
+/**
+ * Runs a harness; resolves { code, stdout, stderr, killed } (killed: it overran killAfterS).
+ * With `timeFile`, the harness runs under `/usr/bin/time -v -o timeFile` (its peak RSS).
+ */
+export function runChild(cmd, args, { env, killAfterS, useLock, useTimeout, timeFile }) {
   let argv = [cmd, ...args];
+  if (timeFile) argv = [TIME, '-v', '-o', timeFile, ...argv];
   // `timeout` inside `flock`: the clock starts once the lock is held.
   if (useTimeout) argv = ['timeout', '-k', '5', String(Math.ceil(killAfterS)), ...argv];
   if (useLock) argv = ['flock', '-w', String(LOCK_WAIT_S), LOCK, ...argv];
@@ -231,9 +239,10 @@ export async function main(argv = process.argv.slice(2)) {
   const baseSpec = loadSpec(SPEC_PATH);
   const spec = withTiming(baseSpec, { quick: opts.quick, budgetSeconds: opts.budget });
   const workloads = selectWorkloads(spec, opts.workloads);
-  const specFile = join(os.tmpdir(), `recurrent-bench-spec-${process.pid}.json`);
+  const tmp = mkdtempSync(join(os.tmpdir(), 'recurrent-bench-'));
+  const specFile = join(tmp, 'spec.json');
   writeFileSync(specFile, JSON.stringify(spec, null, 1));
-  const cleanup = () => rmSync(specFile, { force: true });
+  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
   process.on('exit', cleanup);
   process.on('SIGINT', () => {
     if (current) {
@@ -251,6 +260,7 @@ export async function main(argv = process.argv.slice(2)) {
   const killAfterS = t.budget_seconds + Math.max(20, t.budget_seconds / 2);
   const useLock = commandExists('flock');
   const useTimeout = commandExists('timeout');
+  const timeFile = existsSync(TIME) ? join(tmp, 'time.txt') : null;
 
   // ---- which implementations can run, at which thread counts
   const notes = [];
@@ -284,6 +294,7 @@ export async function main(argv = process.argv.slice(2)) {
   log(header);
   for (const n of notes) log(`note: ${n}`);
   if (!useLock) log(`note: flock not found; running without the ${LOCK} benchmark lock`);
+  if (!timeFile && tasks.length) notes.push(`${TIME} not found (Debian: apt-get install time): peak RSS is not measured`);
 
   // ---- measurements, one at a time
   const rows = [];
@@ -308,8 +319,10 @@ export async function main(argv = process.argv.slice(2)) {
     } else {
       log(`${label} …`);
       const h = harness(impl, w, mode, threads);
-      const r = await runChild(h.cmd, h.args, { env: { ...env, ...(h.env ?? {}) }, killAfterS, useLock, useTimeout });
+      if (timeFile) rmSync(timeFile, { force: true });
+      const r = await runChild(h.cmd, h.args, { env: { ...env, ...(h.env ?? {}) }, killAfterS, useLock, useTimeout, timeFile });
       const rec = lastJsonLine(r.stdout);
+      const peakRssMb = timeFile && existsSync(timeFile) ? parseMaxRssMb(readFileSync(timeFile, 'utf8')) : null;
       if (r.killed) {
         row = toRow({ w, mode, impl, threads, rec: { status: 'skipped (over budget)' } });
         row.note = `killed after ${Math.ceil(killAfterS)} s (budget ${t.budget_seconds} s)`;
@@ -327,6 +340,7 @@ export async function main(argv = process.argv.slice(2)) {
           row.note = 'PyTorch on the reference BLAS, not OpenBLAS (see note)';
         }
       }
+      row.peak_rss_mb = peakRssMb;
     }
     if (row.gflops != null) bestRate.set(key, Math.max(bestRate.get(key) ?? 0, row.gflops));
     if (row.status === 'skipped (over budget)') overBudget.set(key, Math.min(overBudget.get(key) ?? Infinity, flops));
@@ -334,12 +348,14 @@ export async function main(argv = process.argv.slice(2)) {
     row.ratio_vs_torch = null;
     if (row.ms != null && torchMs.has(`${w.id}|${mode}|${threads}`)) row.ratio_vs_torch = torchMs.get(`${w.id}|${mode}|${threads}`) / row.ms;
     rows.push(row);
-    log(`${label}: ${row.ms != null ? `${fmtMs(row.ms)} ms/step, ${row.gflops.toFixed(3)} GFLOP/s` : ''} ${row.status}${row.note ? ` — ${row.note}` : ''}`);
+    log(`${label}: ${row.ms != null ? `${fmtMs(row.ms)} ms/step, ${row.gflops.toFixed(3)} GFLOP/s, ` : ''}${row.peak_rss_mb != null ? `peak RSS ${row.peak_rss_mb} MB, ` : ''}${row.status}${row.note ? ` — ${row.note}` : ''}`);
     if (opts.json) out(JSON.stringify(row));
   }
   attachRatios(rows);
   let w2v = { rows: [], notes: [] };
+  let w2vFailed = false;
   if (opts.w2v) {
+    // e.g. no corpus in an installed package: the RNN table still prints, with a note
     w2v = await runW2vBench({
       ids: opts.w2vWorkloads,
       impls: opts.w2vImpls,
@@ -349,6 +365,12 @@ export async function main(argv = process.argv.slice(2)) {
       lock: useLock ? LOCK : null,
       log,
       emit: (row) => opts.json && out(JSON.stringify(row)),
+    }).catch((e) => {
+      const n = `word2vec workloads: skipped — ${e && e.message ? e.message : e}`;
+      log(`note: ${n}`);
+      notes.push(n);
+      w2vFailed = opts.w2vWorkloads.length > 0; // an error only when they were asked for by name
+      return { rows: [], notes: [] };
     });
   }
   if (!opts.json && w2v.rows.length) {
@@ -369,9 +391,11 @@ export async function main(argv = process.argv.slice(2)) {
     out('');
     out('ms/step: median wall time of one batch (train: forward + backward + Adam update; infer: forward).');
     out(`GFLOP/s: recurrent-cell matmuls only (workloads.json "flops"). torch ms/ours: PyTorch's ms/step at the same threads ÷ this row's (> 1 = faster than PyTorch).`);
+    out('peak RSS MB: maximum resident set size of the measurement\'s whole process (setup, data, warm-up and timed steps; all threads), /usr/bin/time -v.');
+    for (const m of memoryLines(rows)) out(`memory: ${m}`);
     for (const n of notes) out(`note: ${n}`);
   }
-  return [...rows, ...w2v.rows].some((r) => r.status === 'error') ? 1 : 0;
+  return w2vFailed || [...rows, ...w2v.rows].some((r) => r.status === 'error') ? 1 : 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -18,6 +18,7 @@ import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, ren
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseMaxRssMb } from './lib/report.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -67,9 +68,7 @@ async function countTokens(path) {
 
 function parseTimeV(path) {
   if (!existsSync(path)) return {};
-  const txt = readFileSync(path, 'utf8');
-  const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(txt);
-  return { peak_rss_mb: m ? Math.round(Number(m[1]) / 102.4) / 10 : null };
+  return { peak_rss_mb: parseMaxRssMb(readFileSync(path, 'utf8')) };
 }
 
 /**

@@ -9,6 +9,8 @@ export interface Row {
   seq_per_s: number | null;
   gflops: number | null;
   ratio_vs_torch: number | null;
+  /** peak resident set size of the measurement's process in MB (/usr/bin/time -v); null when not measured */
+  peak_rss_mb: number | null;
   status: string;
   n_timed: number;
   note: string;
@@ -17,5 +19,7 @@ export interface Row {
 export function toRow(a: { w: WorkloadSpec; mode: 'train' | 'infer'; impl: string; threads: number; rec: Record<string, unknown> | null; trainFactor?: number }): Row;
 export function ratioVsTorch(torchMs: number | null | undefined, ms: number | null | undefined): number | null;
 export function attachRatios(rows: Row[]): Row[];
+export function parseMaxRssMb(text: string | null | undefined): number | null;
+export function memoryLines(rows: Row[], workload?: string, limit?: number): string[];
 export function fmtMs(x: number | null): string;
 export function formatTable(rows: Row[]): string;

@@ -8,7 +8,7 @@ import { flopsPerStep } from './data.mjs';
  * predicted not to fit); `skipped` (not measurable here, see note); `error`.
  */
 export function toRow({ w, mode, impl, threads, rec, trainFactor = 3 }) {
-  const row = { workload: w.id, mode, impl, threads, ms: null, seq_per_s: null, gflops: null, ratio_vs_torch: null, status: 'error', n_timed: 0, note: '' };
+  const row = { workload: w.id, mode, impl, threads, ms: null, seq_per_s: null, gflops: null, ratio_vs_torch: null, peak_rss_mb: null, status: 'error', n_timed: 0, note: '' };
   if (!rec) return row;
   if (rec.threads != null) row.threads = rec.threads;
   const notes = [];
@@ -62,6 +62,30 @@ export function attachRatios(rows) {
   return rows;
 }
 
+/**
+ * Peak RSS in MB (1 MB = 1024² bytes, one decimal) from the report of GNU `/usr/bin/time -v`
+ * ("Maximum resident set size (kbytes): N": the whole process, all threads); null when absent.
+ */
+export function parseMaxRssMb(text) {
+  const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(text ?? '');
+  return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
+}
+
+/**
+ * Issue #8's memory target (peak RSS of the medium training benchmark ≤ 1.5× PyTorch's): one line
+ * per non-PyTorch `medium` train row with a peak RSS and a PyTorch row at the same threads.
+ */
+export function memoryLines(rows, workload = 'medium', limit = 1.5) {
+  const torch = new Map();
+  for (const r of rows) if (r.impl === 'torch' && r.workload === workload && r.mode === 'train' && r.peak_rss_mb != null) torch.set(r.threads, r.peak_rss_mb);
+  return rows
+    .filter((r) => r.impl !== 'torch' && r.workload === workload && r.mode === 'train' && r.peak_rss_mb != null && torch.has(r.threads))
+    .map((r) => {
+      const x = r.peak_rss_mb / torch.get(r.threads);
+      return `${r.workload} train, ${r.impl} t${r.threads}: peak RSS ${r.peak_rss_mb} MB = ${x.toFixed(2)}× PyTorch's ${torch.get(r.threads)} MB (target ≤ ${limit}×: ${x <= limit ? 'met' : 'not met'})`;
+    });
+}
+
 export function fmtMs(x) {
   if (x == null || Number.isNaN(x)) return '–';
   if (x >= 1000) return x.toFixed(0);
@@ -78,7 +102,7 @@ function fmtNum(x, d = 2) {
 
 /** The result table as text (one line per row; status and notes at the end of the line). */
 export function formatTable(rows) {
-  const head = ['workload', 'mode', 'impl', 'threads', 'ms/step', 'sequences/s', 'GFLOP/s', 'torch ms/ours', 'status'];
+  const head = ['workload', 'mode', 'impl', 'threads', 'ms/step', 'sequences/s', 'GFLOP/s', 'torch ms/ours', 'peak RSS MB', 'status'];
   const body = rows.map((r) => [
     r.workload,
     r.mode,
@@ -88,10 +112,11 @@ export function formatTable(rows) {
     fmtNum(r.seq_per_s, 1),
     fmtNum(r.gflops, 3),
     r.ratio_vs_torch == null ? '–' : fmtNum(r.ratio_vs_torch, 3),
+    r.peak_rss_mb == null ? '–' : r.peak_rss_mb.toFixed(1),
     r.status + (r.n_timed && r.status !== 'ok' ? ` n=${r.n_timed}` : '') + (r.foreign_cpu_cores > 0.3 ? ` (busy machine: +${r.foreign_cpu_cores.toFixed(1)} cores)` : '') + (r.note ? ` — ${r.note}` : ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const right = new Set([3, 4, 5, 6, 7]);
+  const right = new Set([3, 4, 5, 6, 7, 8]);
   const line = (cells) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))

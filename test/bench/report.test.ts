@@ -1,6 +1,6 @@
 // The benchmark harness's result rows, PyTorch ratio, table and command line.
 import { describe, expect, it } from 'vitest';
-import { attachRatios, formatTable, ratioVsTorch, toRow } from '../../bench/lib/report.mjs';
+import { attachRatios, formatTable, memoryLines, parseMaxRssMb, ratioVsTorch, toRow } from '../../bench/lib/report.mjs';
 import type { WorkloadSpec } from '../../bench/lib/data.mjs';
 import { parseCli } from '../../bench/run.mjs';
 
@@ -51,10 +51,27 @@ describe('rows', () => {
       toRow({ w: tiny, mode: 'train', impl: 'torch', threads: 1, rec: { status: 'ok', step_ms: 6.5 } }),
       toRow({ w: tiny, mode: 'train', impl: 'recurrent-ref', threads: 1, rec: { status: 'ok', step_ms: 65 } }),
     ]);
+    rows[1]!.peak_rss_mb = 61.25;
     const lines = formatTable(rows).split('\n');
-    expect(lines[0]).toMatch(/^workload\s+mode\s+impl\s+threads\s+ms\/step\s+sequences\/s\s+GFLOP\/s\s+torch ms\/ours\s+status$/);
+    expect(lines[0]).toMatch(/^workload\s+mode\s+impl\s+threads\s+ms\/step\s+sequences\/s\s+GFLOP\/s\s+torch ms\/ours\s+peak RSS MB\s+status$/);
     expect(lines).toHaveLength(4);
-    expect(lines[3]).toMatch(/tiny-lstm\s+train\s+recurrent-ref\s+1\s+65\.00\s+246\.2\s+1\.161\s+0\.100\s+ok/);
+    expect(lines[2]).toMatch(/tiny-lstm\s+train\s+torch\s+1\s+6\.500\s+2462\s+11\.615\s+1\.000\s+–\s+ok/);
+    expect(lines[3]).toMatch(/tiny-lstm\s+train\s+recurrent-ref\s+1\s+65\.00\s+246\.2\s+1\.161\s+0\.100\s+61\.3\s+ok/);
+  });
+
+  it('peak RSS: parsed from /usr/bin/time -v, null until measured, compared with PyTorch on medium train', () => {
+    const report = '\tCommand being timed: "node bench/ours.mjs"\n\tMaximum resident set size (kbytes): 251187\n\tExit status: 0\n';
+    expect(parseMaxRssMb(report)).toBe(245.3);
+    expect(parseMaxRssMb('Command terminated by signal 9\n')).toBeNull();
+    expect(parseMaxRssMb(null)).toBeNull();
+    expect(toRow({ w: tiny, mode: 'train', impl: 'torch', threads: 1, rec: { status: 'ok', step_ms: 6.5 } }).peak_rss_mb).toBeNull();
+    const medium: WorkloadSpec = { id: 'medium', cell: 'lstm', input: 128, hidden: 256, batch: 64, seq: 64, classes: 10, loss: 'every', modes: ['train', 'infer'] };
+    const mk = (impl: string, threads: number, rss: number | null, mode: 'train' | 'infer' = 'train') => ({ ...toRow({ w: medium, mode, impl, threads, rec: { status: 'ok', step_ms: 100 } }), peak_rss_mb: rss });
+    const lines = memoryLines([mk('torch', 1, 300), mk('recurrent-wasm', 1, 150), mk('recurrent-native', 1, 600), mk('recurrent-wasm', 1, 900, 'infer'), mk('recurrent-wasm', 2, 160), mk('tfjs-cpu', 1, null)]);
+    expect(lines).toEqual([
+      "medium train, recurrent-wasm t1: peak RSS 150 MB = 0.50× PyTorch's 300 MB (target ≤ 1.5×: met)",
+      "medium train, recurrent-native t1: peak RSS 600 MB = 2.00× PyTorch's 300 MB (target ≤ 1.5×: not met)",
+    ]);
   });
 });
 
