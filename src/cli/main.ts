@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { VERSION } from '../index.js';
 import { UsageError, closest, formatFlags, parseArgs } from './args.js';
+import { benchCommand } from './bench.js';
 import { charEvalCommand, charSampleCommand, charTrainCommand } from './char.js';
 import { classifyEvalCommand, classifyPredictCommand, classifyTrainCommand } from './classify.js';
 import { demoCharCommand } from './demo.js';
@@ -36,8 +37,9 @@ const COMMANDS: Command[] = [
   ...SPEECH_COMMANDS,
   ...W2V_COMMANDS,
   infoCommand,
+  benchCommand,
 ];
-/** Top-level names: `demo`, `char`, `classify`, `forecast`, `seq2seq`, `speech`, `w2v`, `info`. */
+/** Top-level names: `demo`, `char`, `classify`, `forecast`, `seq2seq`, `speech`, `w2v`, `info`, `bench`. */
 const TOP = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 /** Commands with subcommands, and their subcommands. */
 const GROUPS = new Map<string, string[]>();
@@ -172,6 +174,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     const guess = closest(first, TOP);
     throw new UsageError(`unknown command '${first}'${guess ? ` (did you mean '${guess}'?)` : ''}; commands: ${TOP.join(', ')}`);
   }
+  // bench passes its options to bench/run.mjs unparsed (they and its --help are defined there).
+  if (command === benchCommand) return command.run({ flags: {}, positionals: rest }, io);
   // w2v also takes word2vec.c's spellings (-size 100, -cbow 0).
   const args = parseArgs(first === 'w2v' ? w2vArgv(rest, command.flags) : rest, command.flags, command.name);
   if (args.flags.help === true) {
