@@ -301,6 +301,7 @@ const DECODE_FLAGS: FlagSpec[] = [
   { name: 'alpha', type: 'number', description: 'α of the length penalty (default 0.6 gnmt, 1 average)' },
   { name: 'max-length', type: 'integer', description: 'most target tokens per sentence (default 2·source + 10)' },
   { name: 'batch-size', type: 'integer', default: 32, description: 'sentences decoded together' },
+  { name: 'no-unk', type: 'boolean', description: 'never output <unk> (the next most likely token instead)' },
 ];
 
 function decodeOptions(args: ParsedArgs, cmd: string): TranslateOptions {
@@ -312,6 +313,7 @@ function decodeOptions(args: ParsedArgs, cmd: string): TranslateOptions {
     ...(alpha !== undefined ? { alpha } : {}),
     ...(maxLength !== undefined ? { maxLength: numberFlag(args, 'max-length', 1, { min: 1, command: cmd }) } : {}),
     batchSize: numberFlag(args, 'batch-size', 32, { min: 1, command: cmd }),
+    noUnk: getBool(args, 'no-unk'),
   };
 }
 

@@ -144,6 +144,31 @@ describe('recurrent seq2seq', () => {
     }
   });
 
+  it('--no-unk keeps <unk> out of translations and evaluation hypotheses', async () => {
+    // 15 words: phones seen fewer than 8 times become <unk> in the target vocabulary, so the model emits it.
+    const words = ['BAD', 'FACE', 'CAFE', 'DEAF', 'FED', 'BED', 'DAB', 'CAB', 'FAB', 'ACE', 'BEE', 'FEE', 'DEED', 'FADE', 'BEAD'];
+    const small = join(dir, 'unk.tsv');
+    writeFileSync(small, words.map((w) => `${w}\t${[...w].map((c) => PHONES[c]).join(' ')}`).join('\n') + '\n');
+    const unkModel = join(dir, 'g2p-unk.safetensors');
+    const t = await run(['train', '--task', 'g2p', '--pairs', small, '--out', unkModel, '--epochs', '3', '--min-freq', '8', '--valid-fraction', '0', ...SMALL]);
+    expect(t.error).toBeNull();
+    const some = words.slice(0, 5);
+    const plain = jsonLines((await run(['translate', '--model', unkModel, '--beam', '1', '--json', ...some])).out);
+    expect(plain.some((l) => l.tokens.includes('<unk>'))).toBe(true);
+    for (const beam of ['1', '3']) {
+      const r = await run(['translate', '--model', unkModel, '--beam', beam, '--no-unk', '--json', ...some]);
+      expect(r.error).toBeNull();
+      const lines = jsonLines(r.out);
+      expect(lines.length).toBe(some.length);
+      for (const l of lines) expect(l.tokens).not.toContain('<unk>');
+      // Greedy takes the best real phone where it would have said <unk>; a beam may prefer stopping.
+      if (beam === '1') expect(lines.every((l) => l.tokens.length > 0)).toBe(true);
+    }
+    const e = await run(['eval', '--model', unkModel, '--pairs', small, '--no-unk', '--json']);
+    expect(e.error).toBeNull();
+    expect(jsonLines(e.out)[0]!.metric).toBe('wer');
+  });
+
   it('eval prints WER and PER (JSON and text)', async () => {
     const j = await run(['eval', '--model', modelPath, '--pairs', testPath, '--beam', '3', '--json']);
     expect(j.error).toBeNull();
