@@ -7,7 +7,7 @@
  * the leading `seq2seq`), throwing `UsageError` / `CliError` like every command.
  */
 import { writeFile } from 'node:fs/promises';
-import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, Seq2SeqTranslator, attentionSvg, holdOut, loadMulti30k, loadPairs, loadParallel } from '../index.js';
+import { EarlyStopping, ExponentialLR, ModelCheckpoint, ReduceLROnPlateau, Seq2SeqTranslator, attentionSvg, holdOut, loadMulti30k, loadPairs, loadParallel } from '../index.js';
 import type { Callback, LRSchedule, LengthPenalty, Logs, Multi30kSplit, ParallelText, TokenKind, TranslateOptions, TrainingContext, TranslatorOptions } from '../index.js';
 import { HELP_FLAG, UsageError, closest, formatFlags, getBool, getNumber, getString, parseArgs } from './args.js';
 import type { FlagSpec, ParsedArgs } from './args.js';
@@ -271,9 +271,10 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
 
 /**
  * `--lr-decay X [--decay-after N]`: with N, the rate of epoch i (from 0) is lr · X^max(0, i − N + 1)
- * (N epochs at the full rate, then ×X per epoch; a function of the epoch, so a resumed run
- * continues the same curve from the optimizer's initial rate); without N, ×X whenever val_loss
- * (or loss without validation) does not improve on its best (ReduceLROnPlateau, patience 0).
+ * (N epochs at the full rate, then ×X per epoch: `ExponentialLR({ gamma: X, decayAfter: N })`; a
+ * function of the epoch, so a resumed run continues the same curve from the optimizer's initial
+ * rate); without N, ×X whenever val_loss (or loss without validation) does not improve on its best
+ * (ReduceLROnPlateau, patience 0).
  */
 function lrSchedule(args: ParsedArgs, cmd: string): LRSchedule | ReduceLROnPlateau | undefined {
   const after = getNumber(args, 'decay-after');
@@ -284,12 +285,7 @@ function lrSchedule(args: ParsedArgs, cmd: string): LRSchedule | ReduceLROnPlate
   const factor = numberFlag(args, 'lr-decay', 0.5, { min: 0, max: 1, minExclusive: true, command: cmd });
   if (factor >= 1) throw new UsageError(`--lr-decay must be below 1, got ${factor}`, cmd);
   if (after === undefined) return new ReduceLROnPlateau({ factor, patience: 0 });
-  const n = numberFlag(args, 'decay-after', 0, { min: 0, command: cmd });
-  return {
-    unit: 'epoch',
-    lrAt: (epoch: number, baseLr: number) => baseLr * factor ** Math.max(0, epoch - n + 1),
-    getConfig: () => ({ className: 'DelayedExponentialLR', gamma: factor, after: n }),
-  };
+  return new ExponentialLR({ gamma: factor, decayAfter: numberFlag(args, 'decay-after', 0, { min: 0, command: cmd }) });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -70,40 +70,56 @@ export class StepLR implements LRSchedule {
 
 /** Options of {@link ExponentialLR}. */
 export interface ExponentialLROptions {
-  /** Multiplicative decay per epoch. */
+  /** Multiplicative decay per epoch (a non-negative number). */
   gamma: number;
+  /**
+   * Epochs (or steps) at the full rate before the first decayed one (a non-negative integer).
+   * Default 1: torch's ExponentialLR, where index 0 runs at baseLr and index 1 at baseLr·gamma.
+   * 0 decays from the first index on (baseLr·gamma at index 0).
+   */
+  decayAfter?: number;
   /** What the index counts (default 'epoch'). */
   unit?: ScheduleUnit;
 }
 
 /**
- * Decays the rate by `gamma` every epoch (torch ExponentialLR):
+ * Decays the rate by `gamma` every epoch after `decayAfter` epochs at the full rate (torch
+ * ExponentialLR when decayAfter is 1, the default):
  *
- *   lr(i) = baseLr · gamma^i
+ *   lr(i) = baseLr · gamma^max(0, i + 1 − decayAfter)
+ *
+ * A pure function of i, so a run resumed at epoch i (with the optimizer's initial rate as baseLr)
+ * continues the same curve.
  *
  * @example
  * const s = new ExponentialLR({ gamma: 0.9 });
  * s.lrAt(2, 0.1);   // 0.081
+ * // Six epochs (0–5) at 1e-3, then ×0.7 per epoch: 7e-4 at epoch 6, 4.9e-4 at epoch 7, ...
+ * const annealed = new ExponentialLR({ gamma: 0.7, decayAfter: 6 });
+ * annealed.lrAt(5, 1e-3);   // 1e-3
+ * annealed.lrAt(7, 1e-3);   // 4.9e-4
  */
 export class ExponentialLR implements LRSchedule {
   readonly className = 'ExponentialLR';
   readonly unit: ScheduleUnit;
   readonly gamma: number;
+  readonly decayAfter: number;
 
   constructor(opts: ExponentialLROptions) {
     const where = 'ExponentialLR';
-    checkKeys(where, opts, ['gamma', 'unit']);
+    checkKeys(where, opts, ['gamma', 'decayAfter', 'unit']);
     this.gamma = num(where, 'gamma', opts.gamma, undefined, nonNegative);
+    this.decayAfter = nonNegativeInt(where, 'decayAfter', opts.decayAfter, 1);
     this.unit = unitOpt(where, opts.unit, 'epoch');
   }
 
   lrAt(index: number, baseLr: number): number {
     checkIndex('ExponentialLR', index);
-    return baseLr * this.gamma ** index;
+    return baseLr * this.gamma ** Math.max(0, index + 1 - this.decayAfter);
   }
 
   getConfig(): Record<string, unknown> {
-    return { className: this.className, gamma: this.gamma, unit: this.unit };
+    return { className: this.className, gamma: this.gamma, decayAfter: this.decayAfter, unit: this.unit };
   }
 }
 

@@ -18,6 +18,7 @@ import { AttentionPooling, GlobalAveragePooling1D, GlobalMaxPooling1D } from '..
 import type { Layer } from '../../nn/layer.js';
 import { CrossEntropy } from '../../nn/losses.js';
 import { Adam } from '../../nn/optimizers.js';
+import { ExponentialLR } from '../../nn/schedules.js';
 import { sumSquares } from '../../kernels/ref/optim.js';
 import { Sequential } from '../../train/model.js';
 import { loadModel, readModelMetadata, saveModel } from '../../train/serialize.js';
@@ -163,7 +164,7 @@ export interface ClassifierFitOptions {
   batchSize?: number;
   /** Adam learning rate. Default 1e-3. */
   lr?: number;
-  /** Multiply the learning rate by this after every epoch. Default 1. */
+  /** Multiply the learning rate by this after every epoch (epoch i runs at lr·lrDecay^i, {@link ExponentialLR}). Default 1. */
   lrDecay?: number;
   /** Global gradient-norm clip. Default 5. */
   clipNorm?: number;
@@ -614,6 +615,8 @@ export class TextClassifier {
     if (!(lrDecay > 0 && lrDecay <= 1)) throw new Error(`${where}: lrDecay must be in (0, 1], got ${lrDecay}`);
     if (!(clipNorm > 0)) throw new Error(`${where}: clipNorm must be positive, got ${clipNorm}`);
     if (!(weightDecay >= 0)) throw new Error(`${where}: weightDecay must be ≥ 0, got ${weightDecay}`);
+    // lr0·lrDecay^epoch (epoch from 0): torch's ExponentialLR.
+    const schedule = new ExponentialLR({ gamma: lrDecay });
 
     // Training / validation split.
     let trainTexts = texts;
@@ -697,7 +700,7 @@ export class TextClassifier {
         stopReason = 'aborted';
         break;
       }
-      const lr = lr0 * lrDecay ** ep;
+      const lr = schedule.lrAt(ep, lr0);
       this.optimizer.lr = lr;
       const te = performance.now();
       let batches: number[][];
