@@ -49,8 +49,8 @@ export async function runBench(argv: readonly string[], io: CliIO, script = BENC
 }
 
 /**
- * The `bench` command. Its options are bench/run.mjs's, passed through unparsed (main.ts hands
- * them over as positionals); `recurrent bench --help` prints run.mjs's help.
+ * The `bench` command. Its options are bench/run.mjs's, passed through unparsed (`passthrough`:
+ * main.ts hands them over as positionals); `recurrent bench --help` prints run.mjs's help.
  */
 export const benchCommand: Command = {
   name: 'bench',
@@ -59,5 +59,6 @@ export const benchCommand: Command = {
   details: "The same benchmark as 'npm run bench' (bench/run.mjs of the source repository); 'recurrent bench --help' lists its options.",
   flags: [],
   positionals: 'OPTIONS...',
+  passthrough: true,
   run: (args, io) => runBench(args.positionals, io),
 };

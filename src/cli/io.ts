@@ -41,6 +41,11 @@ export interface Command {
   flags: FlagSpec[];
   /** Name of the positional arguments the command takes (shown in help), e.g. `TEXT...`; none when absent. */
   positionals?: string;
+  /**
+   * The command parses its own options: everything after its name, `--help` included, reaches
+   * `run` unparsed as `{ flags: {}, positionals: argv }` (`flags` is then unused). Default false.
+   */
+  passthrough?: boolean;
   run(args: ParsedArgs, io: CliIO): Promise<number>;
 }
 

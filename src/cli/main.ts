@@ -174,10 +174,21 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     const guess = closest(first, TOP);
     throw new UsageError(`unknown command '${first}'${guess ? ` (did you mean '${guess}'?)` : ''}; commands: ${TOP.join(', ')}`);
   }
-  // bench passes its options to bench/run.mjs unparsed (they and its --help are defined there).
-  if (command === benchCommand) return command.run({ flags: {}, positionals: rest }, io);
+  return runCommand(command, rest, io);
+}
+
+/**
+ * Runs one resolved command on the arguments after its name: a `passthrough` command gets them
+ * unparsed (`{ flags: {}, positionals: argv }`, its own --help included); any other command gets
+ * them parsed against its flags (an unknown option is a UsageError), or prints its help for --help.
+ *
+ * @example
+ * const code = await runCommand(infoCommand, ['--json'], { stdout: process.stdout, stderr: process.stderr });
+ */
+export async function runCommand(command: Command, argv: readonly string[], io: CliIO): Promise<number> {
+  if (command.passthrough) return command.run({ flags: {}, positionals: [...argv] }, io);
   // w2v also takes word2vec.c's spellings (-size 100, -cbow 0).
-  const args = parseArgs(first === 'w2v' ? w2vArgv(rest, command.flags) : rest, command.flags, command.name);
+  const args = parseArgs(command.name.split(' ')[0] === 'w2v' ? w2vArgv(argv, command.flags) : argv, command.flags, command.name);
   if (args.flags.help === true) {
     io.stdout.write(commandHelp(command));
     return 0;
