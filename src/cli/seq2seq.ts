@@ -11,7 +11,7 @@ import { EarlyStopping, ExponentialLR, ModelCheckpoint, ReduceLROnPlateau, Seq2S
 import type { Callback, LRSchedule, LengthPenalty, Logs, Multi30kSplit, ParallelText, TokenKind, TranslateOptions, TrainingContext, TranslatorOptions } from '../index.js';
 import { HELP_FLAG, UsageError, closest, formatFlags, getBool, getNumber, getString, parseArgs } from './args.js';
 import type { FlagSpec, ParsedArgs } from './args.js';
-import { CliError, checkModelFile, checkWritable, fmtDuration, fmtInt, jsonLine, loadModelFile, numberFlag, required } from './io.js';
+import { CliError, checkWritable, fmtDuration, fmtInt, jsonLine, loadModelFile, numberFlag, required } from './io.js';
 import type { CliIO, Command } from './io.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -157,12 +157,8 @@ async function runTrain(args: ParsedArgs, io: CliIO): Promise<number> {
 
   let tr: Seq2SeqTranslator;
   if (resume) {
-    await checkModelFile(resume, '--resume');
-    try {
-      tr = await Seq2SeqTranslator.load(resume);
-    } catch (e) {
-      throw new CliError(`--resume ${resume}: ${(e as Error).message}`);
-    }
+    // One message naming the file once (the loader's messages already start with the path).
+    tr = await loadModelFile(resume, (p) => Seq2SeqTranslator.load(p), '--resume');
   } else {
     const flagBool = (name: string): boolean | undefined => (name in args.flags ? getBool(args, name) : undefined);
     const layers = numberFlag(args, 'layers', 1, { min: 1, max: 16, command: cmd });
