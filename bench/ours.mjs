@@ -161,7 +161,17 @@ async function main() {
     };
   }
 
+  const poolStats = async () => {
+    if (backend === 'native') return (await import(dist('kernels/native/backend.js'))).nativeThreadStats();
+    if (backend === 'wasm') return (await import(dist('kernels/threads/pool.js'))).threadStats();
+    return null;
+  };
+  const stats0 = threads > 1 ? await poolStats() : null;
   const timing = await timeSteps(step, spec.timing);
+  const stats1 = threads > 1 ? await poolStats() : null;
+  // Split jobs during warm-up and timed steps, the parts the pool's threads ran, and the jobs the
+  // contention guard kept on the calling thread (a machine that did not give both cores).
+  const threadJobs = stats0 && stats1 ? { jobs: stats1.jobs - stats0.jobs, worker_parts: stats1.workerParts - stats0.workerParts, guarded: stats1.guarded - stats0.guarded } : null;
   const med = median(timing.times_ms);
   const flops = flopsPerStep(w, mode, spec.flops.train_factor);
   const r = {
@@ -186,6 +196,7 @@ async function main() {
     times_ms: timing.times_ms,
     run_total_s: timing.total_s,
     own_cpu_cores: timing.own_cpu_cores,
+    thread_jobs: threadJobs,
     foreign_cpu_cores: timing.foreign_cpu_cores,
     loss_first: mode === 'train' ? first : null,
     loss_last: mode === 'train' ? last : null,

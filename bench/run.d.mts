@@ -4,6 +4,7 @@ export interface CliOptions {
   modes: ('train' | 'infer')[];
   impls: string[];
   threads: number[];
+  repeat: number;
   quick: boolean;
   peers: boolean;
   json: boolean;

@@ -4,7 +4,7 @@
 // wasm, brain.js). See bench/README.md.
 //
 //   node bench/run.mjs [--quick] [--workloads tiny-lstm,medium] [--modes train,infer] [--impls recurrent-ref,torch]
-//                      [--threads 1,2] [--no-peers] [--json] [--budget SECONDS]
+//                      [--threads 1,2] [--repeat K] [--no-peers] [--json] [--budget SECONDS]
 //
 // Every measurement runs in its own child process (bench/ours.mjs or bench/peers/*), one at a
 // time, holding the machine-wide advisory lock /tmp/bench.lock (the one the shared peer runner
@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flopsPerStep } from './lib/data.mjs';
 import { loadSpec, selectWorkloads, withTiming, SPEC_PATH } from './lib/spec.mjs';
-import { toRow, attachRatios, formatTable, fmtMs, memoryLines, parseMaxRssMb } from './lib/report.mjs';
+import { toRow, attachRatios, formatTable, fmtMs, memoryLines, mergeRuns, parseMaxRssMb, threadLines } from './lib/report.mjs';
 import { W2V_IMPLS, W2V_WORKLOADS, formatW2vTable, runW2vBench } from './w2v.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -44,7 +44,10 @@ const USAGE = `usage: recurrent bench [options]
   --modes a,b       train, infer (default: both; a workload runs only the modes it lists)
   --impls a,b       ${ALL_IMPLS.join(', ')} (default: all; word2vec
                     runs recurrent-wasm, gensim, word2vec-c, and recurrent-ref only when named)
-  --threads 1,2     thread counts (default: 1)
+  --threads 1,2     thread counts (default: 1); a workload's thread counts run one after
+                    the other, so their ratio compares measurements taken close in time
+  --repeat K        measure every RNN row K times, in K passes over the list, and report the
+                    run with the median ms (default 1); rows that did not time are not repeated
   --quick           short smoke run: 2 warm-up, 3–10 timed steps, 10 s budget per measurement
   --budget S        time budget per measurement in seconds (default: workloads.json, 75 s)
   --no-peers        only the recurrent backends
@@ -56,7 +59,7 @@ binary to measure), W2V_CORPUS (another corpus file for the word2vec workloads).
 The JS peers are installed into bench/peers/node_modules on first use (npm install --prefix bench/peers).`;
 
 export function parseCli(argv) {
-  const o = { workloads: [], implsGiven: false, modes: ['train', 'infer'], impls: null, threads: [1], quick: false, peers: true, json: false, budget: undefined, help: false };
+  const o = { workloads: [], implsGiven: false, modes: ['train', 'infer'], impls: null, threads: [1], repeat: 1, quick: false, peers: true, json: false, budget: undefined, help: false };
   const list = (v) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -76,6 +79,7 @@ export function parseCli(argv) {
       case '--modes': case '--mode': o.modes = list(val()); break;
       case '--impls': case '--impl': o.impls = [...(o.impls ?? []), ...list(val())]; break;
       case '--threads': o.threads = list(val()).map(Number); break;
+      case '--repeat': o.repeat = Number(val()); break;
       case '--quick': o.quick = true; break;
       case '--no-peers': o.peers = false; break;
       case '--json': o.json = true; break;
@@ -85,6 +89,7 @@ export function parseCli(argv) {
     }
   }
   if (o.threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('--threads: positive integers, e.g. 1,2');
+  if (!Number.isInteger(o.repeat) || o.repeat < 1) throw new Error('--repeat: a positive integer (runs per measurement)');
   if (!o.modes.length || o.modes.some((m) => m !== 'train' && m !== 'infer')) throw new Error('--modes: train, infer or train,infer');
   if (o.budget !== undefined && !(o.budget > 0)) throw new Error('--budget: a positive number of seconds');
   if (o.impls) {
@@ -282,14 +287,17 @@ export async function main(argv = process.argv.slice(2)) {
       if (!a.ok) notes.push(`${impl}${opts.threads.length > 1 ? ` at ${th} thread(s)` : ''}: skipped — ${a.note}`);
     }
   }
+  // A workload's thread counts run back to back (on a shared machine the speed drifts over
+  // minutes, so 1- and 2-thread rows taken far apart would compare the drift, not the threads).
   const tasks = [];
-  for (const th of opts.threads)
-    for (const w of workloads)
-      for (const mode of w.modes.filter((m) => opts.modes.includes(m))) for (const impl of rnnImpls) if (avail.get(`${impl}|${th}`).ok) tasks.push({ impl, w, mode, threads: th });
+  for (const w of workloads)
+    for (const mode of w.modes.filter((m) => opts.modes.includes(m)))
+      for (const th of opts.threads) for (const impl of rnnImpls) if (avail.get(`${impl}|${th}`).ok) tasks.push({ impl, w, mode, threads: th });
 
   const header =
     `recurrent bench — ${opts.quick ? 'QUICK timing (smoke run)' : 'workloads.json timing'}: ${t.warmup_steps} warm-up, ${t.min_timed_steps}–${t.max_timed_steps} timed steps ` +
-    `(≥ ${t.target_timed_seconds} s), budget ${t.budget_seconds} s per measurement, median step time\n` +
+    `(≥ ${t.target_timed_seconds} s), budget ${t.budget_seconds} s per measurement, median step time` +
+    `${opts.repeat > 1 ? `; ${opts.repeat} runs per row, the median run shown` : ''}\n` +
     `node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}`;
   log(header);
   for (const n of notes) log(`note: ${n}`);
@@ -301,12 +309,15 @@ export async function main(argv = process.argv.slice(2)) {
   const bestRate = new Map(); // `${impl}|${mode}|${threads}` → best GFLOP/s seen
   const overBudget = new Map(); // `${impl}|${mode}|${threads}` → smallest FLOPs/step that did not fit
   const torchMs = new Map();
+  const runsOf = tasks.map(() => []); // each task's rows, one per pass
   let k = 0;
-  for (const task of tasks) {
+  for (let pass = 0; pass < opts.repeat; pass++)
+  for (const [ti, task] of tasks.entries()) {
     const { impl, w, mode, threads } = task;
+    if (pass > 0 && runsOf[ti][0].ms == null) continue; // skipped, over budget or failed: once is enough
     const key = `${impl}|${mode}|${threads}`;
     const flops = flopsPerStep(w, mode, spec.flops.train_factor);
-    const label = `[${++k}/${tasks.length}] ${w.id} ${mode} ${impl} t${threads}`;
+    const label = `[${++k}/${tasks.length * opts.repeat}] ${w.id} ${mode} ${impl} t${threads}${opts.repeat > 1 ? ` (run ${pass + 1}/${opts.repeat})` : ''}`;
     let row;
     const rate = bestRate.get(key);
     const estMs = rate ? flops / 1e9 / rate * 1000 : null;
@@ -347,11 +358,14 @@ export async function main(argv = process.argv.slice(2)) {
     if (impl === 'torch' && row.ms != null) torchMs.set(`${w.id}|${mode}|${threads}`, row.ms);
     row.ratio_vs_torch = null;
     if (row.ms != null && torchMs.has(`${w.id}|${mode}|${threads}`)) row.ratio_vs_torch = torchMs.get(`${w.id}|${mode}|${threads}`) / row.ms;
-    rows.push(row);
-    log(`${label}: ${row.ms != null ? `${fmtMs(row.ms)} ms/step, ${row.gflops.toFixed(3)} GFLOP/s, ` : ''}${row.peak_rss_mb != null ? `peak RSS ${row.peak_rss_mb} MB, ` : ''}${row.status}${row.note ? ` — ${row.note}` : ''}`);
-    if (opts.json) out(JSON.stringify(row));
+    runsOf[ti].push(row);
+    log(`${label}: ${row.ms != null ? `${fmtMs(row.ms)} ms/step, ${row.gflops.toFixed(3)} GFLOP/s, ` : ''}${row.ratio_vs_torch != null ? `${row.ratio_vs_torch.toFixed(2)}× PyTorch, ` : ''}${row.peak_rss_mb != null ? `peak RSS ${row.peak_rss_mb} MB, ` : ''}${row.status}${row.note ? ` — ${row.note}` : ''}`);
+    if (opts.json && opts.repeat === 1) out(JSON.stringify(row));
   }
+  // The table lists every 1-thread row, then every 2-thread row, … (measured interleaved, above).
+  for (const th of opts.threads) for (const [ti, task] of tasks.entries()) if (task.threads === th) rows.push(mergeRuns(runsOf[ti]));
   attachRatios(rows);
+  if (opts.json && opts.repeat > 1) for (const row of rows) out(JSON.stringify(row));
   let w2v = { rows: [], notes: [] };
   let w2vFailed = false;
   if (opts.w2v) {
@@ -393,6 +407,7 @@ export async function main(argv = process.argv.slice(2)) {
     out(`GFLOP/s: recurrent-cell matmuls only (workloads.json "flops"). torch ms/ours: PyTorch's ms/step at the same threads ÷ this row's (> 1 = faster than PyTorch).`);
     out('peak RSS MB: maximum resident set size of the measurement\'s whole process (setup, data, warm-up and timed steps; all threads), /usr/bin/time -v.');
     for (const m of memoryLines(rows)) out(`memory: ${m}`);
+    for (const th of opts.threads.filter((n) => n > 1)) for (const m of threadLines(rows, { threads: th })) out(`threads: ${m}`);
     for (const n of notes) out(`note: ${n}`);
   }
   return w2vFailed || [...rows, ...w2v.rows].some((r) => r.status === 'error') ? 1 : 0;

@@ -5,11 +5,12 @@
 // split threshold at work: they must not get slower. On a busy machine the contention guard
 // (src/kernels/threads/pool.ts) runs calls on one thread; --no-guard turns it off. Runs against dist/ (npm run build first).
 //
-//   flock /tmp/bench.lock node bench/threads.mjs [--threads 2] [--quick] [--no-guard]
+//   flock /tmp/bench.lock node bench/threads.mjs [--backend wasm|native] [--threads 2] [--quick] [--no-guard] [--only gemm|lstm]
 import { gemm, setBackend, setThreads, stopThreads } from '../dist/kernels/gemm.js';
 import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../dist/kernels/lstm.js';
 import { setContentionGuard, threadStats, threadsUnavailableReason } from '../dist/kernels/threads/pool.js';
 import { wasmVariant } from '../dist/kernels/wasm/backend.js';
+import { nativeThreadStats, setNativeContentionGuard } from '../dist/kernels/native/backend.js';
 import { heap } from '../dist/tensor/tensor.js';
 import { loadavg } from 'node:os';
 
@@ -17,9 +18,18 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const ti = argv.indexOf('--threads');
 const N = ti >= 0 ? Number(argv[ti + 1]) : 2;
-if (argv.includes('--no-guard')) setContentionGuard(false);
-setBackend('wasm');
-if (threadsUnavailableReason() !== '') {
+const bi = argv.indexOf('--backend');
+const backend = bi >= 0 ? argv[bi + 1] : 'wasm';
+const oi = argv.indexOf('--only');
+const only = oi >= 0 ? argv[oi + 1] : '';
+if (argv.includes('--no-guard')) {
+  setContentionGuard(false);
+  if (backend === 'native') setNativeContentionGuard(false);
+}
+setBackend(backend);
+/** Split jobs and jobs the contention guard kept on one thread, of the backend's own pool. */
+const stats = () => (backend === 'native' ? nativeThreadStats() : threadStats());
+if (backend === 'wasm' && threadsUnavailableReason() !== '') {
   console.error(`bench/threads: no worker threads here: ${threadsUnavailableReason()}`);
   process.exit(1);
 }
@@ -54,23 +64,23 @@ function compare(label, flops, fn) {
   setThreads(1);
   const t1 = time(fn);
   setThreads(N);
-  const { jobs: j0, guarded: g0 } = threadStats();
+  const { jobs: j0, guarded: g0 } = stats();
   const tn = time(fn);
-  const split = threadStats().jobs > j0;
-  const guarded = threadStats().guarded - g0;
+  const split = stats().jobs > j0;
+  const guarded = stats().guarded - g0;
   const gf = (t) => (flops / t / 1e6).toFixed(1);
   console.log(
     `${label.padEnd(34)} ${t1.toFixed(3).padStart(9)} ms ${gf(t1).padStart(6)} GF/s | ${tn.toFixed(3).padStart(9)} ms ${gf(tn).padStart(6)} GF/s | ×${(t1 / tn).toFixed(2)}${split ? '' : '  (not split)'}${guarded > 0 ? `  (${guarded} calls on 1 thread: contention guard)` : ''}`,
   );
 }
 
-console.log(`wasm ${wasmVariant()}, 1 vs ${N} threads, wall time (median), node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`${backend === 'native' ? 'native' : `wasm ${wasmVariant()}`}, 1 vs ${N} threads, wall time (median), node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`${'shape'.padEnd(34)} ${'1 thread'.padStart(26)} | ${`${N} threads`.padStart(26)} | speed-up`);
-for (const [M, Nn, K] of [[16, 64, 64], [32, 128, 64], [64, 128, 128], [64, 256, 128], [64, 512, 256], [128, 1024, 256], [4096, 1024, 128], [2048, 4096, 512], [1, 512, 128], [64, 4096, 1024]]) {
+if (only !== 'lstm') for (const [M, Nn, K] of [[16, 64, 64], [32, 128, 64], [64, 128, 128], [64, 256, 128], [64, 512, 256], [128, 1024, 256], [4096, 1024, 128], [2048, 4096, 512], [1, 512, 128], [64, 4096, 1024]]) {
   const A = f32(M * K), B = f32(K * Nn), C = f32(M * Nn);
   compare(`gemm ${M}×${Nn}×${K}`, 2 * M * Nn * K, () => gemm(false, true, M, Nn, K, 1, A, 0, K, B, 0, K, 0, C, 0, Nn));
 }
-for (const [B, T, I, H] of [[16, 32, 32, 64], [64, 64, 128, 256], [64, 32, 512, 1024], [1, 100, 64, 128], [32, 64, 64, 256]]) {
+if (only !== 'gemm') for (const [B, T, I, H] of [[16, 32, 32, 64], [64, 64, 128, 256], [64, 32, 512, 1024], [1, 100, 64, 128], [32, 64, 64, 256]]) {
   const G = 4 * H;
   const a = {
     B, T, I, H, x: f32(B * T * I), wih: f32(G * I), whh: f32(G * H), bih: f32(G), bhh: f32(G), h0: null, c0: null, mask: null, reverse: false, hMask: null,

@@ -21,5 +21,10 @@ export function ratioVsTorch(torchMs: number | null | undefined, ms: number | nu
 export function attachRatios(rows: Row[]): Row[];
 export function parseMaxRssMb(text: string | null | undefined): number | null;
 export function memoryLines(rows: Row[], workload?: string, limit?: number): string[];
+export function mergeRuns(runs: Row[]): Row & { ms_runs?: number[] };
+export function threadLines(
+  rows: Array<Pick<Row, 'workload' | 'mode' | 'impl' | 'threads' | 'ms'> & { ms_runs?: number[] }>,
+  opts?: { workloads?: string[]; threads?: number; target?: number },
+): string[];
 export function fmtMs(x: number | null): string;
 export function formatTable(rows: Row[]): string;

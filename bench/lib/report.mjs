@@ -86,6 +86,49 @@ export function memoryLines(rows, workload = 'medium', limit = 1.5) {
     });
 }
 
+/**
+ * One row from the K runs of a measurement (`--repeat K`): the run with the median ms (the lower
+ * middle one for even K) among those that timed, so every field of the row comes from one run;
+ * `ms_runs` lists each run's ms in run order, `peak_rss_mb` is the largest of any run. A
+ * measurement that never timed keeps its first run's row.
+ */
+export function mergeRuns(runs) {
+  const timed = runs.filter((r) => r.ms != null);
+  if (runs.length < 2 || timed.length === 0) return runs[0];
+  const sorted = [...timed].sort((a, b) => a.ms - b.ms);
+  const row = { ...sorted[(sorted.length - 1) >> 1] };
+  row.ms_runs = timed.map((r) => r.ms);
+  const rss = runs.map((r) => r.peak_rss_mb).filter((x) => x != null);
+  row.peak_rss_mb = rss.length ? Math.max(...rss) : null;
+  return row;
+}
+
+/**
+ * Issue #8's thread target (2 threads ≥ 1.6× the 1-thread speed on medium and large): one line
+ * per implementation of ours, workload and mode with a 1-thread and an n-thread row. With
+ * `ms_runs` (--repeat), each run's own ratio too (run i at 1 thread against run i at n: the two
+ * were measured one after the other).
+ */
+export function threadLines(rows, { workloads = ['medium', 'large'], threads = 2, target = 1.6 } = {}) {
+  const one = new Map();
+  for (const r of rows) if (r.threads === 1 && r.ms != null) one.set(`${r.workload}|${r.mode}|${r.impl}`, r);
+  const out = [];
+  for (const r of rows) {
+    if (!r.impl.startsWith('recurrent-') || r.threads !== threads || r.ms == null || !workloads.includes(r.workload)) continue;
+    const base = one.get(`${r.workload}|${r.mode}|${r.impl}`);
+    if (!base) continue;
+    const x = base.ms / r.ms;
+    let runs = '';
+    if (base.ms_runs && r.ms_runs && base.ms_runs.length === r.ms_runs.length) {
+      runs = `; runs ${base.ms_runs.map((b, i) => `×${(b / r.ms_runs[i]).toFixed(2)}`).join(' ')}`;
+    }
+    out.push(
+      `${r.workload} ${r.mode}, ${r.impl}: ${fmtMs(base.ms)} → ${fmtMs(r.ms)} ms = ×${x.toFixed(2)} the 1-thread speed at ${threads} threads${runs} (target ≥ ${target}×: ${x >= target ? 'met' : 'not met'})`,
+    );
+  }
+  return out;
+}
+
 export function fmtMs(x) {
   if (x == null || Number.isNaN(x)) return '–';
   if (x >= 1000) return x.toFixed(0);

@@ -1,6 +1,6 @@
 // The benchmark harness's result rows, PyTorch ratio, table and command line.
 import { describe, expect, it } from 'vitest';
-import { attachRatios, formatTable, memoryLines, parseMaxRssMb, ratioVsTorch, toRow } from '../../bench/lib/report.mjs';
+import { attachRatios, formatTable, memoryLines, mergeRuns, parseMaxRssMb, ratioVsTorch, threadLines, toRow } from '../../bench/lib/report.mjs';
 import type { WorkloadSpec } from '../../bench/lib/data.mjs';
 import { parseCli } from '../../bench/run.mjs';
 
@@ -72,6 +72,50 @@ describe('rows', () => {
       "medium train, recurrent-wasm t1: peak RSS 150 MB = 0.50× PyTorch's 300 MB (target ≤ 1.5×: met)",
       "medium train, recurrent-native t1: peak RSS 600 MB = 2.00× PyTorch's 300 MB (target ≤ 1.5×: not met)",
     ]);
+  });
+});
+
+describe('repeated runs and the thread target', () => {
+  const run = (ms: number | null, rss: number, status = 'ok') => ({ ...toRow({ w: tiny, mode: 'train', impl: 'recurrent-native', threads: 1, rec: ms == null ? { status: 'timeout(budget)' } : { status, step_ms: ms, n_timed: 10 } }), peak_rss_mb: rss });
+
+  it('mergeRuns keeps the whole row of the median run, every run ms in order, and the largest RSS', () => {
+    const m = mergeRuns([run(12, 80), run(10, 90), run(30, 70)]);
+    expect(m.ms).toBe(12);
+    expect(m.gflops).toBeCloseTo(75_497_472 / 1e9 / 0.012, 9);
+    expect(m.ms_runs).toEqual([12, 10, 30]);
+    expect(m.peak_rss_mb).toBe(90);
+    // even K: the lower middle run (a real measurement, not an average of two)
+    expect(mergeRuns([run(40, 1), run(10, 1), run(20, 1), run(30, 1)]).ms).toBe(20);
+    // runs that did not time are left out of the median; a row that never timed stays as it was
+    expect(mergeRuns([run(null, 5), run(7, 6)]).ms).toBe(7);
+    const none = mergeRuns([run(null, 5)]);
+    expect(none.ms).toBeNull();
+    expect(none.ms_runs).toBeUndefined();
+  });
+
+  it('threadLines: 1-thread ms ÷ 2-thread ms for our impls on medium and large, with each run paired', () => {
+    const row = (workload: string, impl: string, threads: number, ms: number, ms_runs?: number[]) => ({ workload, mode: 'train' as const, impl, threads, ms, ms_runs });
+    const lines = threadLines([
+      row('medium', 'recurrent-native', 1, 90, [90, 100, 80]),
+      row('medium', 'recurrent-native', 2, 50, [50, 60, 52]),
+      row('medium', 'torch', 1, 300),
+      row('medium', 'torch', 2, 200),
+      row('large', 'recurrent-wasm', 1, 1000),
+      row('large', 'recurrent-wasm', 2, 800),
+      row('tiny-lstm', 'recurrent-wasm', 1, 2),
+      row('tiny-lstm', 'recurrent-wasm', 2, 1),
+    ]);
+    expect(lines).toEqual([
+      'medium train, recurrent-native: 90.00 → 50.00 ms = ×1.80 the 1-thread speed at 2 threads; runs ×1.80 ×1.67 ×1.54 (target ≥ 1.6×: met)',
+      'large train, recurrent-wasm: 1000 → 800.0 ms = ×1.25 the 1-thread speed at 2 threads (target ≥ 1.6×: not met)',
+    ]);
+  });
+
+  it('--repeat takes a positive integer', () => {
+    expect(parseCli(['--repeat', '3']).repeat).toBe(3);
+    expect(parseCli([]).repeat).toBe(1);
+    expect(() => parseCli(['--repeat', '0'])).toThrow(/repeat/);
+    expect(() => parseCli(['--repeat', '1.5'])).toThrow(/repeat/);
   });
 });
 
