@@ -364,8 +364,8 @@ export const seq2seqTranslateCommand: Command = {
     ...DECODE_FLAGS,
     { name: 'n-best', type: 'integer', default: 1, description: 'hypotheses printed per sentence (≤ --beam)' },
     { name: 'sample', type: 'boolean', description: 'sample instead of beam search' },
-    { name: 'temperature', type: 'number', default: 1, description: 'sampling temperature' },
-    { name: 'top-k', type: 'integer', default: 0, description: 'sample among the k most likely tokens (0: all)' },
+    { name: 'temperature', type: 'number', default: 1, description: 'sampling temperature (with --sample)' },
+    { name: 'top-k', type: 'integer', default: 0, description: 'sample among the k most likely tokens (0: all; with --sample)' },
     { name: 'seed', type: 'integer', default: 0, description: 'sampling seed' },
     { name: 'attention-map', type: 'string', valueName: 'FILE', description: 'write the first sentence\'s attention as an SVG heat map' },
     { name: 'json', type: 'boolean', description: 'print one JSON line per sentence' },
@@ -382,6 +382,8 @@ export const seq2seqTranslateCommand: Command = {
     }
     texts = texts.filter((t) => t.trim() !== '');
     if (texts.length === 0) throw new CliError('no sentence to translate (only blank input)');
+    // Without --sample they would be ignored silently (beam search does not sample).
+    if (!getBool(args, 'sample') && ('top-k' in args.flags || 'temperature' in args.flags)) throw new UsageError('--top-k and --temperature apply only with --sample', cmd);
     const mapPath = getString(args, 'attention-map');
     if (mapPath) await checkWritable(mapPath, '--attention-map');
     const tr = await loadTranslator(modelPath);
