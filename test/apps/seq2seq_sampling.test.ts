@@ -201,10 +201,11 @@ describe('scheduled sampling: rate 1 feeds the model its own predictions', () =>
 
 describe('scheduled sampling: the rate, and the seed', () => {
   /** Fed tokens of one rate-`rate` pass with RNG seed `seed`, and the argmax each could have been. */
-  function pass(model: Seq2SeqModel, rate: number, seed: number): { fed: number[][]; guess: number[][]; loss: number; grads: Float64Array[] } {
+  function pass(model: Seq2SeqModel, rate: number, seed: number, grads = true): { fed: number[][]; guess: number[][]; loss: number; grads: Float64Array[] } {
     const V = model.config.tgtVocabSize;
     const s = spy(model);
-    const r = lossAndGrads(model, { training: true, rng: new Rng(seed) }, rate);
+    const ctx = { training: true, rng: new Rng(seed) };
+    const r = grads ? lossAndGrads(model, ctx, rate) : { loss: withArena(() => model.loss(model.sourceBatch(SRC), model.targetBatch(TGT), ctx, { samplingRate: rate })!.data[0]!), grads: [] };
     s.restore();
     const guess = s.fed.map((_, t) => (t === 0 ? [] : s.fed[t]!.map((_, b) => argmax(s.logits[t - 1]!, b * V, V))));
     return { fed: s.fed, guess, ...r };
@@ -217,8 +218,8 @@ describe('scheduled sampling: the rate, and the seed', () => {
       // Positions where the guess differs from the reference show which one was fed.
       let own = 0;
       let known = 0;
-      for (let seed = 0; seed < 30; seed++) {
-        const p = pass(model, rate, seed);
+      for (let seed = 0; seed < 25; seed++) {
+        const p = pass(model, rate, seed, false);
         for (let t = 1; t < T; t++)
           p.fed[t]!.forEach((tok, b) => {
             const ref = input[b * T + t]!;
@@ -229,7 +230,7 @@ describe('scheduled sampling: the rate, and the seed', () => {
             if (tok === g) own++;
           });
       }
-      expect(known).toBeGreaterThan(200);
+      expect(known).toBeGreaterThan(150);
       const sd = Math.sqrt((rate * (1 - rate)) / known);
       expect(Math.abs(own / known - rate), `rate ${rate}: ${own}/${known}`).toBeLessThan(4.5 * sd);
     }
