@@ -662,9 +662,15 @@ static void row_packed(int N, int kc, const float *a, const float *bs, float bet
 
 void gemm_packed(int M, int N, int K, const float *A, int lda, const float *bp, float beta, float *C, int ldc,
                  float *work) {
-  if (M <= 0 || N <= 0) return;
+  gemm_packed_cols(M, N, 0, N, K, A, lda, bp, beta, C, ldc, work);
+}
+
+void gemm_packed_cols(int M, int N, int j0, int j1, int K, const float *A, int lda, const float *bp, float beta,
+                      float *C, int ldc, float *work) {
+  if (M <= 0 || j1 <= j0) return;
+  C += j0;
   if (K <= 0) {
-    scale_c(M, N, beta, C, ldc);
+    scale_c(M, j1 - j0, beta, C, ldc);
     return;
   }
   float *ap = work;
@@ -674,12 +680,13 @@ void gemm_packed(int M, int N, int K, const float *A, int lda, const float *bp, 
   for (int pc = 0; pc < K; pc += KC) {
     const int kc = imin(KC, K - pc);
     const float be = pc == 0 ? beta : 1.0f;
-    const float *bs = bp + pc * npad;
+    /* Slice pc of the packed op(B) starts at pc·npad; its sliver holding column j0 at j0·kc. */
+    const float *bs = bp + pc * npad + j0 * kc;
     for (int ic = 0; ic < m4; ic += MC) {
       const int mc = imin(MC, m4 - ic);
       pack_a(0, mc, kc, A + ic * lda + pc, lda, ap);
-      macro_kernel(mc, N, kc, 1.0f, be, ap, bs, C + ic * ldc, ldc, tile);
+      macro_kernel(mc, j1 - j0, kc, 1.0f, be, ap, bs, C + ic * ldc, ldc, tile);
     }
-    for (int i = m4; i < M; i++) row_packed(N, kc, A + i * lda + pc, bs, be, C + i * ldc, tile);
+    for (int i = m4; i < M; i++) row_packed(j1 - j0, kc, A + i * lda + pc, bs, be, C + i * ldc, tile);
   }
 }

@@ -54,6 +54,15 @@ void gemm_packed(int M, int N, int K, const float *A, int lda, const float *bp, 
                  float *work);
 
 /*
+ * Columns [j0, j1) of gemm_packed's C (C points at column 0, as for gemm_packed): the same
+ * operations for each of those elements as gemm_packed over all N columns, so threads can share
+ * one product by columns and get its bits. j0 must be a multiple of NR (a sliver boundary of the
+ * packing); j1 a multiple of NR or N.
+ */
+void gemm_packed_cols(int M, int N, int j0, int j1, int K, const float *A, int lda, const float *bp, float beta,
+                      float *C, int ldc, float *work);
+
+/*
  * Boundary `p` of `np` parts of [0, n): about p·n/np rounded to a multiple of `align` (0 for p = 0,
  * n for p = np). Threads (src/kernels/threads/) run part p of a kernel on [split_at(p), split_at(p+1)).
  */

@@ -468,6 +468,165 @@ void lstm_backward_grads_part(int part, int nparts, float *ws, int B, int T, int
                       dwih, dwhh, dbih, dbhh, work, ws);
 }
 
+/*
+ * The LSTM split by hidden units, one job per time step (for large H; the driver is
+ * src/kernels/wasm/recurrent.ts and native/recurrent.c). The batch split above gives each thread
+ * fewer rows of the step's GEMM, and each still streams all of the packed W_hh every step: at
+ * H = 1024 (16 MB) that stream, not the arithmetic, sets the time (measured: a 32-row step takes
+ * 0.7× the time of a 64-row one, not 0.5×). Here every thread multiplies all B rows by its own
+ * columns of W_hh, so each streams only its share. A sequence is:
+ *   forward:  gates = X · W_ihᵀ for all B·T rows (the driver's GEMM, before the prep: the GEMM's
+ *             scratch overlaps the packed weights), lstm_forward_prep on the caller's `ws`, then
+ *             for s = 0 … T−1 every part of lstm_forward_step_part(s) (parts of one step run
+ *             concurrently; a step starts when the previous one is done).
+ *   backward: lstm_backward_prep, then for s = T−1 … 0 and once more for s = −1 every part of
+ *             lstm_backward_step_part(s), then lstm_backward_finish, dX = dA · W_ih (the driver's
+ *             GEMM), then the gradients as lstm_backward_grads_part.
+ * `shared` is the caller's `ws` (the packed weights and summed biases the prep wrote); each part
+ * uses its own `ws` for the GEMM. Part p covers hidden units [u0, u1) = split_at(H, p, np, NR) (all
+ * four gate blocks of them), so H must be a multiple of NR (lstm_step_split_ok). Each element is
+ * computed by the operations of lstm_forward_rows / lstm_backward_rows, so the results are theirs,
+ * bit for bit, whatever the number of parts.
+ */
+/*
+ * Whether an LSTM of hidden size H runs split by hidden units on threads: H a multiple of NR and
+ * the packed W_hh at least 4 MB (H ≥ 512), past the 2 MB L2 of one core, where streaming it each
+ * step is what limits the batch split. Smaller ones keep the batch split (one fork per sequence).
+ */
+EXPORT("lstm_step_split_ok") int lstm_step_split_ok(int H) { return H > 0 && H % NR == 0 && 4.0 * H * H >= 1048576.0; }
+
+EXPORT("lstm_forward_prep")
+void lstm_forward_prep(int B, int T, int H, const float *whh, const float *bih, const float *bhh, const float *h0,
+                       const float *c0, const float *hmask, float *hT, float *cT, float *cache, int reverse,
+                       float *ws) {
+  const int G = 4 * H, BTH = B * T * H, t = reverse ? T - 1 : 0;
+  float *hm = cache + 4 * BTH, *cp = cache + 5 * BTH;
+  copy_or_zero(hT, h0, B * H);
+  copy_or_zero(cT, c0, B * H);
+  float *bp = ws + GEMM_PACKED_WORK_FLOATS;
+  pack_b_all(1, H, G, whh, H, bp);
+  bias_sum(G, G, bih, bhh, bp + panel_floats(CELL_LSTM, H));
+  for (int b = 0; b < B; b++) {
+    const int row = (b * T + t) * H;
+    mul_or_copy(hm + row, hmask == 0 ? 0 : hmask + b * H, hT + b * H, H);
+    copy_or_zero(cp + row, cT + b * H, H);
+  }
+}
+
+/* Step s of the sequence for hidden units [u0, u1); then the next step's hm and cp of those units. */
+EXPORT("lstm_forward_step_part")
+void lstm_forward_step_part(int part, int nparts, float *ws, int s, int B, int T, int H, const u8 *mask, int reverse,
+                            const float *hmask, float *y, float *hT, float *cT, float *cache, const float *shared) {
+  const int G = 4 * H, BTH = B * T * H, t = reverse ? T - 1 - s : s;
+  const int u0 = split_at(H, part, nparts, NR), u1 = split_at(H, part + 1, nparts, NR), n = u1 - u0;
+  if (n <= 0) return;
+  float *gates = cache, *hm = cache + 4 * BTH, *cp = cache + 5 * BTH;
+  const float *bp = shared + GEMM_PACKED_WORK_FLOATS, *bsum = bp + panel_floats(CELL_LSTM, H);
+  for (int q = 0; q < 4; q++)
+    gemm_packed_cols(B, G, q * H + u0, q * H + u1, H, hm + t * H, T * H, bp, 1.0f, gates + t * G, T * G, ws);
+  for (int b = 0; b < B; b++) {
+    float *g = gates + (b * T + t) * G + u0, *yr = y + (b * T + t) * H + u0;
+    if (!real_step(mask, T, b, t)) {
+      for (int q = 0; q < 4; q++) fill_zero(g + q * H, n);
+      fill_zero(yr, n);
+      continue;
+    }
+    float *cs = cT + b * H + u0, *hs = hT + b * H + u0;
+    const float *bs = bsum + u0;
+    FOR4(j, k, n, {
+      const v4f i = vsigmoid(loadn(g + j, k) + loadn(bs + j, k));
+      const v4f f = vsigmoid(loadn(g + H + j, k) + loadn(bs + H + j, k));
+      const v4f gg = vtanh(loadn(g + 2 * H + j, k) + loadn(bs + 2 * H + j, k));
+      const v4f o = vsigmoid(loadn(g + 3 * H + j, k) + loadn(bs + 3 * H + j, k));
+      storen(g + j, i, k);
+      storen(g + H + j, f, k);
+      storen(g + 2 * H + j, gg, k);
+      storen(g + 3 * H + j, o, k);
+      const v4f c = f * loadn(cs + j, k) + i * gg;
+      const v4f h = o * vtanh(c);
+      storen(cs + j, c, k);
+      storen(hs + j, h, k);
+      storen(yr + j, h, k);
+    });
+  }
+  if (s + 1 < T) {
+    const int tn = reverse ? T - 2 - s : s + 1;
+    for (int b = 0; b < B; b++) {
+      const int row = (b * T + tn) * H + u0;
+      mul_or_copy(hm + row, hmask == 0 ? 0 : hmask + b * H + u0, hT + b * H + u0, n);
+      copy_or_zero(cp + row, cT + b * H + u0, n);
+    }
+  }
+}
+
+EXPORT("lstm_backward_prep")
+void lstm_backward_prep(int B, int T, int H, const float *whh, const float *dhT, const float *dcT, float *work,
+                        float *ws) {
+  const int G = 4 * H, BTH = B * T * H;
+  copy_or_zero(work + 4 * BTH, dhT, B * H);
+  copy_or_zero(work + 4 * BTH + B * H, dcT, B * H);
+  pack_b_all(0, G, H, whh, H, ws + GEMM_PACKED_WORK_FLOATS);
+}
+
+/*
+ * For hidden units [u0, u1): the carried dh from step s + 1 (dhm = dA_{t'} · W_hh over those
+ * columns, masked by hmask, for the rows real at t'; none when s = T − 1), then step s's gate
+ * derivatives dA_t (s ≥ 0). s = −1 only finishes step 0's carried dh.
+ */
+EXPORT("lstm_backward_step_part")
+void lstm_backward_step_part(int part, int nparts, float *ws, int s, int B, int T, int H, const u8 *mask, int reverse,
+                             const float *hmask, const float *cache, const float *dy, float *work,
+                             const float *shared) {
+  const int G = 4 * H, BTH = B * T * H;
+  const int u0 = split_at(H, part, nparts, NR), u1 = split_at(H, part + 1, nparts, NR), n = u1 - u0;
+  if (n <= 0) return;
+  const float *gates = cache, *cp = cache + 5 * BTH, *bp = shared + GEMM_PACKED_WORK_FLOATS;
+  float *dA = work, *dhNext = work + 4 * BTH, *dcNext = work + 4 * BTH + B * H, *dhm = work + 4 * BTH + 2 * B * H;
+  if (s + 1 < T) {
+    const int tp = reverse ? T - 2 - s : s + 1;
+    gemm_packed_cols(B, H, u0, u1, G, dA + tp * G, T * G, bp, 0.0f, dhm, H, ws);
+    for (int b = 0; b < B; b++) {
+      if (!real_step(mask, T, b, tp)) continue;
+      mul_or_copy(dhNext + b * H + u0, hmask == 0 ? 0 : hmask + b * H + u0, dhm + b * H + u0, n);
+    }
+  }
+  if (s < 0) return;
+  const int t = reverse ? T - 1 - s : s;
+  for (int b = 0; b < B; b++) {
+    const int row = (b * T + t) * H + u0;
+    float *d = dA + (b * T + t) * G + u0;
+    if (!real_step(mask, T, b, t)) {
+      for (int q = 0; q < 4; q++) fill_zero(d + q * H, n);
+      continue;
+    }
+    const float *g = gates + (b * T + t) * G + u0;
+    float *dhn = dhNext + b * H + u0, *dcn = dcNext + b * H + u0;
+    FOR4(j, k, n, {
+      const v4f one = splat4(1.0f);
+      const v4f i = loadn(g + j, k), f = loadn(g + H + j, k), gg = loadn(g + 2 * H + j, k);
+      const v4f o = loadn(g + 3 * H + j, k);
+      const v4f cPrev = loadn(cp + row + j, k);
+      const v4f tc = vtanh(f * cPrev + i * gg);
+      v4f dh = loadn(dhn + j, k);
+      if (dy != 0) dh = loadn(dy + row + j, k) + dh;
+      const v4f dc = loadn(dcn + j, k) + dh * o * (one - tc * tc);
+      storen(d + j, dc * gg * i * (one - i), k);
+      storen(d + H + j, dc * cPrev * f * (one - f), k);
+      storen(d + 2 * H + j, dc * i * (one - gg * gg), k);
+      storen(d + 3 * H + j, dh * tc * o * (one - o), k);
+      storen(dcn + j, dc * f, k);
+    });
+  }
+}
+
+/* After the steps: dh0, dc0 (each skipped when null). */
+EXPORT("lstm_backward_finish")
+void lstm_backward_finish(int B, int T, int H, float *dh0, float *dc0, const float *work) {
+  const int BTH = B * T * H;
+  if (dh0 != 0) copy_or_zero(dh0, work + 4 * BTH, B * H);
+  if (dc0 != 0) copy_or_zero(dc0, work + 4 * BTH + B * H, B * H);
+}
+
 /* ---- GRU ------------------------------------------------------------------------------------ */
 
 /* Batch rows [b0, b1) of gru_forward (see rnn_forward_rows). */

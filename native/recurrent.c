@@ -129,6 +129,18 @@ void lstm_backward_grads_part(int part, int nparts, float *ws, int B, int T, int
                               const float *wih, const float *whh, const u8 *mask, int reverse, const float *hmask,
                               const float *cache, const float *dy, const float *dhT, const float *dcT, float *dx,
                               float *dh0, float *dc0, float *dwih, float *dwhh, float *dbih, float *dbhh, float *work);
+int lstm_step_split_ok(int H);
+void lstm_forward_prep(int B, int T, int H, const float *whh, const float *bih, const float *bhh, const float *h0,
+                       const float *c0, const float *hmask, float *hT, float *cT, float *cache, int reverse,
+                       float *ws);
+void lstm_forward_step_part(int part, int nparts, float *ws, int s, int B, int T, int H, const u8 *mask, int reverse,
+                            const float *hmask, float *y, float *hT, float *cT, float *cache, const float *shared);
+void lstm_backward_prep(int B, int T, int H, const float *whh, const float *dhT, const float *dcT, float *work,
+                        float *ws);
+void lstm_backward_step_part(int part, int nparts, float *ws, int s, int B, int T, int H, const u8 *mask, int reverse,
+                             const float *hmask, const float *cache, const float *dy, float *work,
+                             const float *shared);
+void lstm_backward_finish(int B, int T, int H, float *dh0, float *dc0, const float *work);
 void gru_forward_part(int part, int nparts, float *ws, int B, int T, int I, int H, int resetAfter, const float *x,
                       const float *wih, const float *whh, const float *bih, const float *bhh, const float *h0,
                       const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cache);
@@ -816,6 +828,81 @@ SEQ_BACKWARD_RUN(gru_backward_grads_run, gru_backward_grads_part)
 LSTM_BACKWARD_RUN(lstm_backward_rows_run, lstm_backward_rows_part)
 LSTM_BACKWARD_RUN(lstm_backward_grads_run, lstm_backward_grads_part)
 
+/* sgemm split across the pool when it is worth it (as js_sgemm), else on this thread; `ws` ≥ sgemm_scratch_bytes(). */
+static void pool_sgemm(Pool *p, int tA, int tB, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc, float *ws) {
+  const GemmJob g = {tA != 0, tB != 0, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+  if (M > 0 && N > 0 && K > 0 && alpha != 0.0f) {
+    const int np = parts_for(p, N >= M ? (double)N / PART_COLS : (double)M / PART_ROWS, 2.0 * M * N * K);
+    if (run_parts(p, gemm_part, &g, np, ws, sgemm_scratch_bytes())) return;
+  }
+  sgemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws);
+}
+
+/*
+ * The LSTM split by hidden units, one job per time step (csrc/recurrent.c, lstm_step_split_ok):
+ * `shared` is the caller's workspace, which holds the packed W_hh the parts read.
+ */
+typedef struct {
+  const SeqJob *j;
+  int s;
+  const float *shared;
+} StepJob;
+
+static void lstm_forward_step_run(const void *job, int part, int np, float *ws) {
+  const StepJob *st = (const StepJob *)job;
+  const SeqJob *j = st->j;
+  lstm_forward_step_part(part, np, ws, st->s, j->B, j->T, j->H, j->mask, j->reverse, j->hm, j->y, j->hT, j->cT,
+                         j->cache, st->shared);
+}
+
+static void lstm_backward_step_run(const void *job, int part, int np, float *ws) {
+  const StepJob *st = (const StepJob *)job;
+  const SeqJob *j = st->j;
+  lstm_backward_step_part(part, np, ws, st->s, j->B, j->T, j->H, j->mask, j->reverse, j->hm, j->cache, j->dy,
+                          j->work, st->shared);
+}
+
+/* Parts of one time step of the LSTM split by hidden units (1: not split that way). */
+static int lstm_step_parts(Pool *p, const SeqJob *j) {
+  if (!lstm_step_split_ok(j->H)) return 1;
+  return parts_for(p, (double)j->H / PART_COLS, 2.0 * j->B * 4.0 * j->H * j->H);
+}
+
+/* Runs step s's parts on the pool, or as one part on this thread (same bits). */
+static void run_step(Pool *p, PartRunner run, const SeqJob *j, int s, int np, float *ws) {
+  const StepJob st = {j, s, ws};
+  if (!run_parts(p, run, &st, np, ws, sgemm_scratch_bytes())) run(&st, 0, 1, ws);
+}
+
+/* The LSTM forward split by hidden units (1 when it ran). */
+static int lstm_forward_steps(Binding *m, const SeqJob *j, float *ws) {
+  Pool *p = &m->state->pool;
+  const int np = lstm_step_parts(p, j);
+  if (np < 2) return 0;
+  const int B = j->B, T = j->T, I = j->I, H = j->H, G = 4 * H;
+  /* The projection first: its scratch overlaps the packed weights the prep writes. */
+  pool_sgemm(p, 0, 1, B * T, G, I, 1.0f, j->x, I, j->wih, I, 0.0f, j->cache, G, ws);
+  lstm_forward_prep(B, T, H, j->whh, j->bih, j->bhh, j->h0, j->c0, j->hm, j->hT, j->cT, j->cache, j->reverse, ws);
+  for (int s = 0; s < T; s++) run_step(p, lstm_forward_step_run, j, s, np, ws);
+  return 1;
+}
+
+/* The LSTM backward split by hidden units, then dX and the gradients split as GEMMs (1 when it ran). */
+static int lstm_backward_steps(Binding *m, const SeqJob *j, float *ws) {
+  Pool *p = &m->state->pool;
+  const int np = lstm_step_parts(p, j);
+  if (np < 2) return 0;
+  const int B = j->B, T = j->T, I = j->I, H = j->H, G = 4 * H;
+  lstm_backward_prep(B, T, H, j->whh, j->dhT, j->dcT, j->work, ws);
+  for (int s = T - 1; s >= -1; s--) run_step(p, lstm_backward_step_run, j, s, np, ws);
+  lstm_backward_finish(B, T, H, j->dh0, j->dc0, j->work);
+  if (j->dx != 0) pool_sgemm(p, 0, 0, B * T, I, G, 1.0f, j->work, G, j->wih, I, 0.0f, j->dx, I, ws);
+  const int np2 = parts_for(p, G / PART_COLS, 2.0 * B * T * G * (I + H));
+  if (!run_parts(p, lstm_backward_grads_run, j, np2, ws, recurrent_work_bytes(1, H))) lstm_backward_grads_run(j, 0, 1, ws);
+  return 1;
+}
+
 /*
  * Runs a forward as parts when it is worth it (1 when it ran): batch rows, with each worker's
  * workspace of recurrent_work_bytes(cell, H).
@@ -944,7 +1031,7 @@ static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
   CHECKED;
   const SeqJob j = {.B = B, .T = T, .I = I, .H = H, .reverse = reverse, .x = x, .wih = wih, .whh = whh, .bih = bih,
                     .bhh = bhh, .h0 = h0, .c0 = c0, .hm = hm, .mask = mask, .y = y, .hT = hT, .cT = cT, .cache = cache};
-  if (seq_forward_parts(c->m, lstm_forward_run, &j, 1, 4, ws)) return NULL;
+  if (lstm_forward_steps(c->m, &j, ws) || seq_forward_parts(c->m, lstm_forward_run, &j, 1, 4, ws)) return NULL;
   lstm_forward(B, T, I, H, x, wih, whh, bih, bhh, h0, c0, mask, reverse, hm, y, hT, cT, cache, ws);
   return NULL;
 }
@@ -965,7 +1052,8 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
   const SeqJob j = {.B = B, .T = T, .I = I, .H = H, .reverse = reverse, .x = x, .wih = wih, .whh = whh, .hm = hm,
                     .mask = mask, .cache = (float *)cache, .dy = dy, .dhT = dhT, .dcT = dcT, .dx = dx, .dh0 = dh0,
                     .dc0 = dc0, .dwih = dwih, .dwhh = dwhh, .dbih = dbih, .dbhh = dbhh, .work = work};
-  if (seq_backward_parts(c->m, lstm_backward_rows_run, lstm_backward_grads_run, &j, 1, 4, ws)) return NULL;
+  if (lstm_backward_steps(c->m, &j, ws) || seq_backward_parts(c->m, lstm_backward_rows_run, lstm_backward_grads_run, &j, 1, 4, ws))
+    return NULL;
   lstm_backward(B, T, I, H, x, wih, whh, mask, reverse, hm, cache, dy, dhT, dcT, dx, dh0, dc0, dwih, dwhh, dbih, dbhh,
                 work, ws);
   return NULL;

@@ -66,6 +66,13 @@ describe.skipIf(unavailable !== '')(`2 threads give the bits of 1 thread${unavai
         expect(recurrentTrials(pool, cell, new Rng(cell.length * 7 + variant.length), [100, 160])).toBeGreaterThanOrEqual(6 * 2);
       });
     }
+
+    it(`LSTM with H ≥ 512 split by hidden units, one job per time step (${variant})`, () => {
+      setWasmVariant(variant);
+      // H a multiple of 8 (the wasm NR): every step of the forward (T ≥ 5) and of the backward
+      // (T + 1) is a split job, far more than the batch split's 3.
+      expect(recurrentTrials(pool, 'lstm', new Rng(31 + variant.length), [0, 0], [512, 560], 8)).toBeGreaterThanOrEqual(6 * (2 * 5 + 1));
+    });
   }
 
   it('small work stays on the calling thread', () => {

@@ -35,6 +35,8 @@ export const PART_FUNCTIONS = [
   'lstm_forward_part',
   'lstm_backward_rows_part',
   'lstm_backward_grads_part',
+  'lstm_forward_step_part',
+  'lstm_backward_step_part',
   'gru_forward_part',
   'gru_backward_rows_part',
   'gru_backward_grads_part',

@@ -60,6 +60,14 @@ export interface KernelExports {
     hMask: number, cache: number, dy: number, dhT: number, dcT: number, dx: number, dh0: number, dc0: number,
     dwih: number, dwhh: number, dbih: number, dbhh: number, work: number, ws: number,
   ): void;
+  /** 1 when an LSTM of hidden size H is split across threads by hidden units, one job per step (csrc/recurrent.c). */
+  lstm_step_split_ok(H: number): number;
+  lstm_forward_prep(
+    B: number, T: number, H: number, whh: number, bih: number, bhh: number, h0: number, c0: number, hMask: number,
+    hT: number, cT: number, cache: number, reverse: number, ws: number,
+  ): void;
+  lstm_backward_prep(B: number, T: number, H: number, whh: number, dhT: number, dcT: number, work: number, ws: number): void;
+  lstm_backward_finish(B: number, T: number, H: number, dh0: number, dc0: number, work: number): void;
   gru_forward(
     B: number, T: number, I: number, H: number, resetAfter: number, x: number, wih: number, whh: number, bih: number,
     bhh: number, h0: number, mask: number, reverse: number, hMask: number, y: number, hT: number, cache: number,

@@ -14,8 +14,9 @@ import { heap } from '../../tensor/tensor.js';
 import type { GruBackwardArgs, GruForwardArgs } from '../ref/gru.js';
 import type { LstmBackwardArgs, LstmForwardArgs } from '../ref/lstm.js';
 import type { RnnBackwardArgs, RnnForwardArgs } from '../ref/rnn.js';
+import { GEMM_MIN_FLOPS_PER_PART } from '../threads/gemm.js';
 import { type PartFunction, partsFor, runParts } from '../threads/pool.js';
-import { type CoreKernels, type KernelSet, WASM_KERNELS, f32Addr, intAddr } from './backend.js';
+import { type CoreKernels, type KernelExports, type KernelSet, WASM_KERNELS, f32Addr, intAddr } from './backend.js';
 
 const CELL_RNN = 0;
 const CELL_LSTM = 1;
@@ -47,6 +48,23 @@ function gateParts(ks: KernelSet, G: number, flops: number): number {
 }
 
 type Parts = Record<PartFunction, (part: number, nparts: number, ws: number, ...args: number[]) => void>;
+
+/**
+ * Parts of one time step of an LSTM split by hidden units (csrc/recurrent.c lstm_step_split_ok:
+ * H ≥ 512, a multiple of the GEMM's 8 columns), 1 otherwise: the batch split then runs. Ranges of
+ * 8 hidden units; the step's GEMM is 2·B·4H·H flops.
+ */
+function stepParts(ks: KernelSet, k: KernelExports, B: number, H: number): number {
+  if (ks !== WASM_KERNELS || k.lstm_step_split_ok(H) === 0) return 1;
+  return partsFor(Math.min(H / 8, (8 * B * H * H) / RECURRENT_MIN_FLOPS_PER_PART));
+}
+
+/** sgemm on heap byte addresses, split across the pool when worth it (threads/gemm.ts), else on this thread; `ws` ≥ sgemm_scratch_bytes(). */
+function poolSgemm(k: KernelExports, ws: number, tA: number, tB: number, M: number, N: number, K: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+  const args = [tA, tB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc] as const;
+  const np = partsFor(Math.min(N >= M ? N / 8 : M / 4, (2 * M * N * K) / GEMM_MIN_FLOPS_PER_PART));
+  if (!runParts('sgemm_part', np, ws, k.sgemm_scratch_bytes(), args)) k.sgemm(...args, ws);
+}
 
 /** Runs `fn` in `np` parts on the pool, or as its single part on this thread. */
 function runOrCall(k: CoreKernels, fn: PartFunction, np: number, ws: number, bytes: number, args: number[]): void {
@@ -125,7 +143,19 @@ export function tryWasmLstmForward<A extends FloatArray>(a: LstmForwardArgs<A>, 
   const bytes = k.recurrent_work_bytes(CELL_LSTM, H);
   const [ws, mask] = workspaceWithMask(ks, bytes, a.mask, B * T);
   const args = [B, T, I, H, p[0], p[1], p[2], p[3], p[4], p[5], p[6], mask, a.reverse ? 1 : 0, p[7], p[8], p[9], p[10], p[11]] as const;
-  if (!runParts('lstm_forward_part', batchParts(ks, B, 2 * B * T * G * (I + H)), ws, bytes, args)) k.lstm_forward(...args, ws);
+  const np = stepParts(ks, k as KernelExports, B, H);
+  if (np >= 2) {
+    // Split by hidden units, one job per step (csrc/recurrent.c): the projection first (its
+    // scratch overlaps the packed weights the prep writes), then the steps in order.
+    const kw = k as KernelExports;
+    poolSgemm(kw, ws, 0, 1, B * T, G, I, 1, p[0], I, p[1], I, 0, p[11], G);
+    kw.lstm_forward_prep(B, T, H, p[2], p[3], p[4], p[5], p[6], p[7], p[9], p[10], p[11], a.reverse ? 1 : 0, ws);
+    const step = [0, B, T, H, mask, a.reverse ? 1 : 0, p[7], p[8], p[9], p[10], p[11], ws];
+    for (let s = 0; s < T; s++) {
+      step[0] = s;
+      runOrCall(k, 'lstm_forward_step_part', np, ws, kw.sgemm_scratch_bytes(), step);
+    }
+  } else if (!runParts('lstm_forward_part', batchParts(ks, B, 2 * B * T * G * (I + H)), ws, bytes, args)) k.lstm_forward(...args, ws);
   return true;
 }
 
@@ -146,6 +176,21 @@ export function tryWasmLstmBackward<A extends FloatArray>(a: LstmBackwardArgs<A>
   const [ws, mask] = workspaceWithMask(ks, bytes, a.mask, B * T);
   const args = [B, T, I, H, p[0], p[1], p[2], mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]] as const;
   const flops = 2 * B * T * G * (I + H);
+  const np = stepParts(ks, k as KernelExports, B, H);
+  if (np >= 2) {
+    // Split by hidden units, one job per step, then dX and the gradients as split GEMMs.
+    const kw = k as KernelExports;
+    kw.lstm_backward_prep(B, T, H, p[2], p[6], p[7], p[15], ws);
+    const step = [0, B, T, H, mask, a.reverse ? 1 : 0, p[3], p[4], p[5], p[15], ws];
+    for (let s = T - 1; s >= -1; s--) {
+      step[0] = s;
+      runOrCall(k, 'lstm_backward_step_part', np, ws, kw.sgemm_scratch_bytes(), step);
+    }
+    kw.lstm_backward_finish(B, T, H, p[9], p[10], p[15]);
+    if (p[8] !== 0) poolSgemm(kw, ws, 0, 0, B * T, I, G, 1, p[15], G, p[1], I, 0, p[8], I);
+    runOrCall(k, 'lstm_backward_grads_part', gateParts(ks, G, flops), ws, bytes, [...args]);
+    return true;
+  }
   const np1 = batchParts(ks, B, 2 * flops);
   const np2 = gateParts(ks, G, flops);
   if (np1 < 2 && np2 < 2) k.lstm_backward(...args, ws);
