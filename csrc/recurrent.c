@@ -469,12 +469,12 @@ void lstm_backward_grads_part(int part, int nparts, float *ws, int B, int T, int
 }
 
 /*
- * The LSTM split by hidden units, one job per time step (for large H; the driver is
- * src/kernels/wasm/recurrent.ts and native/recurrent.c). The batch split above gives each thread
- * fewer rows of the step's GEMM, and each still streams all of the packed W_hh every step: at
- * H = 1024 (16 MB) that stream, not the arithmetic, sets the time (measured: a 32-row step takes
- * 0.7× the time of a 64-row one, not 0.5×). Here every thread multiplies all B rows by its own
- * columns of W_hh, so each streams only its share. A sequence is:
+ * The LSTM split by hidden units, one job per time step (for large H and small batches; the
+ * drivers, which choose it, are src/kernels/wasm/recurrent.ts and native/recurrent.c). The batch
+ * split above cannot split fewer than 8 rows, and gives each thread few rows of the step's GEMM
+ * while each still streams all of the packed W_hh every step (16 MB at H = 1024), so that stream,
+ * not the arithmetic, sets the time. Here every thread multiplies all B rows by its own columns of
+ * W_hh, so each streams only its share. A sequence is:
  *   forward:  gates = X · W_ihᵀ for all B·T rows (the driver's GEMM, before the prep: the GEMM's
  *             scratch overlaps the packed weights), lstm_forward_prep on the caller's `ws`, then
  *             for s = 0 … T−1 every part of lstm_forward_step_part(s) (parts of one step run
@@ -489,9 +489,9 @@ void lstm_backward_grads_part(int part, int nparts, float *ws, int B, int T, int
  * bit for bit, whatever the number of parts.
  */
 /*
- * Whether an LSTM of hidden size H runs split by hidden units on threads: H a multiple of NR and
- * the packed W_hh at least 4 MB (H ≥ 512), past the 2 MB L2 of one core, where streaming it each
- * step is what limits the batch split. Smaller ones keep the batch split (one fork per sequence).
+ * Whether an LSTM of hidden size H may run split by hidden units on threads (the drivers also
+ * require a small batch): H a multiple of NR and the packed W_hh at least 4 MB (H ≥ 512), past the
+ * 2 MB L2 of one core. Smaller ones keep the batch split (one fork per sequence).
  */
 EXPORT("lstm_step_split_ok") int lstm_step_split_ok(int H) { return H > 0 && H % NR == 0 && 4.0 * H * H >= 1048576.0; }
 

@@ -71,10 +71,10 @@ describe.skipIf(unavailable !== '')(`native: 2 threads give the bits of 1 thread
     });
   }
 
-  it('LSTM with H ≥ 512 split by hidden units, one job per time step (masks, reverse, dropout masks, null biases and states)', () => {
+  it('LSTM with H ≥ 512 and a small batch split by hidden units, one job per time step (masks, reverse, dropout masks, null biases and states)', () => {
     // H a multiple of 64 (the native NR): every step of the forward (T) and of the backward
     // (T + 1) is a split job, so far more jobs than the 3 of the batch split.
-    const split = recurrentTrials(pool, 'lstm', new Rng(29), [0, 0], [512, 576], 64);
+    const split = recurrentTrials(pool, 'lstm', new Rng(29), [0, 0], [512, 576], 64, [1, 15]);
     expect(split).toBeGreaterThanOrEqual(6 * (2 * 5 + 1));
   });
 

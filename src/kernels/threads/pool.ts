@@ -95,6 +95,9 @@ const c = new Int32Array(control);
 const a = new Float64Array(control, ${ARGS_BYTE}, ${MAX_ARGS});
 let seen = Atomics.load(c, ${GEN});
 for (;;) {
+  // Checked before waiting: a worker that starts after the pool was stopped would otherwise take
+  // the stop's generation as already seen and wait for ever (stopThreads() never resolving).
+  if (Atomics.load(c, ${STOP}) !== 0) break;
   let g = Atomics.load(c, ${GEN});
   if (g === seen) {
     const end = performance.now() + ${SPIN_MS};
