@@ -12,6 +12,7 @@
  * Null arrays are address 0; flags are 0 or 1.
  */
 #include "common.h"
+#include "gemm.h" /* split_at */
 
 INLINE double fmaxnan(double a, double b) { return (a != a || a < b || b != b) ? (a != a ? a : b) : a; }
 
@@ -100,6 +101,22 @@ void adam_step(int n, float *restrict p, const float *restrict g, float *restric
   for (; i < n; i++)
     adam1(p + i, g + i, m + i, v + i, vmax == 0 ? 0 : vmax + i, stepSize, bc2Sqrt, beta1, beta2, eps, weightDecay,
           decay, amsgrad, decoupled, maximize);
+}
+
+/*
+ * Part `part` of `nparts` of adam_step (src/kernels/threads/pool.ts, native/recurrent.c): a range
+ * of the elements, boundaries multiples of 16, so every element sees adam_step's operations (pairs
+ * stay pairs) and the result is the same bits whatever the split. `ws` is unused.
+ */
+EXPORT("adam_step_part")
+void adam_step_part(int part, int nparts, float *ws, int n, float *p, const float *g, float *m, float *v,
+                    float *vmax, double stepSize, double bc2Sqrt, double beta1, double beta2, double eps,
+                    double weightDecay, double decay, int amsgrad, int decoupled, int maximize) {
+  (void)ws;
+  const int i0 = split_at(n, part, nparts, 16), i1 = split_at(n, part + 1, nparts, 16);
+  if (i1 <= i0) return;
+  adam_step(i1 - i0, p + i0, g + i0, m + i0, v + i0, vmax == 0 ? 0 : vmax + i0, stepSize, bc2Sqrt, beta1, beta2,
+            eps, weightDecay, decay, amsgrad, decoupled, maximize);
 }
 
 EXPORT("rmsprop_step")

@@ -141,6 +141,9 @@ void lstm_backward_step_part(int part, int nparts, float *ws, int s, int B, int 
                              const float *hmask, const float *cache, const float *dy, float *work,
                              const float *shared);
 void lstm_backward_finish(int B, int T, int H, float *dh0, float *dc0, const float *work);
+void adam_step_part(int part, int nparts, float *ws, int n, float *p, const float *g, float *m, float *v,
+                    float *vmax, double stepSize, double bc2Sqrt, double beta1, double beta2, double eps,
+                    double weightDecay, double decay, int amsgrad, int decoupled, int maximize);
 void gru_forward_part(int part, int nparts, float *ws, int B, int T, int I, int H, int resetAfter, const float *x,
                       const float *wih, const float *whh, const float *bih, const float *bhh, const float *h0,
                       const u8 *mask, int reverse, const float *hmask, float *y, float *hT, float *cache);
@@ -1079,6 +1082,20 @@ static napi_value js_sgd_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+typedef struct {
+  int n, amsgrad, decoupled, maximize;
+  float *p, *m, *v, *vmax;
+  const float *g;
+  const double *a; /* the argument block: a[6..12] are the scalars */
+} AdamJob;
+
+static void adam_run(const void *job, int part, int np, float *ws) {
+  const AdamJob *j = (const AdamJob *)job;
+  const double *a = j->a;
+  adam_step_part(part, np, ws, j->n, j->p, j->g, j->m, j->v, j->vmax, a[6], a[7], a[8], a[9], a[10], a[11], a[12],
+                 j->amsgrad, j->decoupled, j->maximize);
+}
+
 static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   CALL(adam_step);
   sizes_ok(c, 0, 1);
@@ -1087,6 +1104,10 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   const float *g = F32R(2, n);
   CHECKED;
   const double *a = c->a;
+  /* Large tensors in parts of ≥ 16K elements (≈ 30 flops each, in double precision): same bits. */
+  const AdamJob j = {n, amsgrad, decoupled, maximize, p, m, v, vmax, g, a};
+  Pool *pool = &c->m->state->pool;
+  if (run_parts(pool, adam_run, &j, parts_for(pool, n / 16384.0, 32.0 * n), c->m->state->scratch, 0)) return NULL;
   adam_step(n, p, g, m, v, vmax, a[6], a[7], a[8], a[9], a[10], a[11], a[12], amsgrad, decoupled, maximize);
   return NULL;
 }

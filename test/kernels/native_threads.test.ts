@@ -20,7 +20,7 @@ import { gemm, getBackend, getThreads, setBackend, setThreads, stopThreads } fro
 import { nativeAvailable, nativeInfo, nativeLoadError, nativeThreadStats, nativeThreads, setNativeContentionGuard } from '../../src/kernels/native/backend.js';
 import { threadsUnavailableReason } from '../../src/kernels/threads/pool.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { type ThreadTrials, gemmTrials, heapArrays, recurrentTrials } from '../util/thread_trials.js';
+import { type ThreadTrials, adamTrials, gemmTrials, heapArrays, recurrentTrials } from '../util/thread_trials.js';
 
 function skipReason(): string {
   if (!nativeAvailable()) return `native add-on not available: ${nativeLoadError()}`;
@@ -76,6 +76,10 @@ describe.skipIf(unavailable !== '')(`native: 2 threads give the bits of 1 thread
     // (T + 1) is a split job, so far more jobs than the 3 of the batch split.
     const split = recurrentTrials(pool, 'lstm', new Rng(29), [0, 0], [512, 576], 64, [1, 15]);
     expect(split).toBeGreaterThanOrEqual(6 * (2 * 5 + 1));
+  });
+
+  it('Adam / AdamW updates of large tensors split into element ranges', () => {
+    expect(adamTrials(pool, new Rng(43))).toBe(4);
   });
 
   it('small work stays on the calling thread', () => {

@@ -12,6 +12,7 @@ import { expect } from 'vitest';
 import { gemm, setThreads } from '../../src/kernels/gemm.js';
 import { gruBackward, gruBackwardWorkSize, gruCacheSize, gruForward } from '../../src/kernels/gru.js';
 import { lstmBackward, lstmBackwardWorkSize, lstmCacheSize, lstmForward } from '../../src/kernels/lstm.js';
+import { adamStep } from '../../src/kernels/optim.js';
 import { rnnBackward, rnnBackwardWorkSize, rnnCacheSize, rnnForward } from '../../src/kernels/rnn.js';
 import type { Rng } from '../../src/tensor/rng.js';
 import { heap } from '../../src/tensor/tensor.js';
@@ -208,6 +209,32 @@ export function recurrentTrials(t: ThreadTrials, cell: 'rnn' | 'lstm' | 'gru', r
         rnnForward({ ...common, activation, bih, bhh, h0, y: y!, hT: hT!, cache: cache! });
         rnnBackward({ ...common, activation, bih, bhh, h0, cache: cache!, dy, dhT, dx: dx!, dh0: dh0!, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
       }
+    });
+  }
+  return split;
+}
+
+/**
+ * 4 Adam / AdamW updates of n = 100,003 elements (not a multiple of the 16-element part
+ * boundaries), each run by `sameBits`: plain; AdamW with weight decay and amsgrad; L2 weight decay
+ * and maximize; amsgrad at step 7. The checked outputs: p, m, v, vmax. Returns the jobs split.
+ */
+export function adamTrials(t: ThreadTrials, rng: Rng): number {
+  const { rand } = t.mem;
+  const n = 100_003;
+  const g = rand(rng, n);
+  let split = 0;
+  const configs = [
+    { amsgrad: false, decoupled: false, weightDecay: 0, maximize: false, step: 1 },
+    { amsgrad: true, decoupled: true, weightDecay: 0.01, maximize: false, step: 3 },
+    { amsgrad: false, decoupled: false, weightDecay: 0.05, maximize: true, step: 2 },
+    { amsgrad: true, decoupled: false, weightDecay: 0, maximize: false, step: 7 },
+  ];
+  for (const c of configs) {
+    const v0 = rand(rng, n).map(Math.abs);
+    const init = [rand(rng, n), rand(rng, n), v0, c.amsgrad ? v0.map((x, i) => (i % 3 === 0 ? x * 2 : x)) : null];
+    split += sameBits(t, init, ([p, m, v, vmax]) => {
+      adamStep({ n, p: p!, g, m: m!, v: v!, vmax, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, ...c });
     });
   }
   return split;

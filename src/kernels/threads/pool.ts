@@ -37,6 +37,7 @@ export const PART_FUNCTIONS = [
   'lstm_backward_grads_part',
   'lstm_forward_step_part',
   'lstm_backward_step_part',
+  'adam_step_part',
   'gru_forward_part',
   'gru_backward_rows_part',
   'gru_backward_grads_part',

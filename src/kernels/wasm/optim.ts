@@ -8,6 +8,7 @@
 
 import type { FloatArray } from '../../tensor/tensor.js';
 import type { AdagradStepArgs, AdamStepArgs, RmspropStepArgs, SgdStepArgs } from '../ref/optim.js';
+import { partsFor, runParts } from '../threads/pool.js';
 import { type KernelSet, WASM_KERNELS, f32Addr } from './backend.js';
 
 export function tryWasmSgdStep<A extends FloatArray>(a: SgdStepArgs<A>, ks: KernelSet = WASM_KERNELS): boolean {
@@ -38,7 +39,11 @@ export function tryWasmAdamStep<A extends FloatArray>(a: AdamStepArgs<A>, ks: Ke
   const stepSize = a.lr / biasCorrection1;
   const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
   const decay = 1 - a.lr * a.weightDecay;
-  k.adam_step(n, p, g, m, v, vmax, stepSize, biasCorrection2Sqrt, a.beta1, a.beta2, a.eps, a.weightDecay, decay, a.amsgrad ? 1 : 0, a.decoupled ? 1 : 0, a.maximize ? 1 : 0);
+  const args = [n, p, g, m, v, vmax, stepSize, biasCorrection2Sqrt, a.beta1, a.beta2, a.eps, a.weightDecay, decay, a.amsgrad ? 1 : 0, a.decoupled ? 1 : 0, a.maximize ? 1 : 0] as const;
+  // Large tensors split across the worker threads (csrc/optim.c adam_step_part: ranges of ≥ 16K
+  // elements, ≈ 30 flops each in double precision; the same bits). The native add-on splits inside.
+  const np = ks === WASM_KERNELS ? partsFor(Math.min(n / 16384, (32 * n) / (1 << 20))) : 1;
+  if (!runParts('adam_step_part', np, 0, 0, args)) k.adam_step(...args);
   return true;
 }
 
