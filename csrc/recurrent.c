@@ -506,6 +506,8 @@ void lstm_forward_prep(int B, int T, int H, const float *whh, const float *bih, 
   float *bp = ws + GEMM_PACKED_WORK_FLOATS;
   pack_b_all(1, H, G, whh, H, bp);
   bias_sum(G, G, bih, bhh, bp + panel_floats(CELL_LSTM, H));
+  /* The first step's rows of m ⊙ h and c; none when T = 0 (the cache is empty: row t would be 0 or −1). */
+  if (T <= 0) return;
   for (int b = 0; b < B; b++) {
     const int row = (b * T + t) * H;
     mul_or_copy(hm + row, hmask == 0 ? 0 : hmask + b * H, hT + b * H, H);

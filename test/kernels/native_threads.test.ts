@@ -20,7 +20,7 @@ import { gemm, getBackend, getThreads, setBackend, setThreads, stopThreads } fro
 import { nativeAvailable, nativeInfo, nativeLoadError, nativeThreadStats, nativeThreads, setNativeContentionGuard } from '../../src/kernels/native/backend.js';
 import { threadsUnavailableReason } from '../../src/kernels/threads/pool.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { type ThreadTrials, adamTrials, gemmTrials, heapArrays, recurrentTrials } from '../util/thread_trials.js';
+import { type ThreadTrials, adamTrials, emptySequenceTrials, gemmTrials, heapArrays, recurrentTrials } from '../util/thread_trials.js';
 
 function skipReason(): string {
   if (!nativeAvailable()) return `native add-on not available: ${nativeLoadError()}`;
@@ -76,6 +76,11 @@ describe.skipIf(unavailable !== '')(`native: 2 threads give the bits of 1 thread
     // (T + 1) is a split job, so far more jobs than the 3 of the batch split.
     const split = recurrentTrials(pool, 'lstm', new Rng(29), [0, 0], [512, 576], 64, [1, 15]);
     expect(split).toBeGreaterThanOrEqual(6 * (2 * 5 + 1));
+  });
+
+  it('LSTM over an empty sequence (T = 0) at the unit split\'s sizes writes nothing around its cache', () => {
+    // 2 jobs: the backward's one step job (s = −1) per direction, so the unit split ran.
+    expect(emptySequenceTrials(pool, new Rng(53))).toBeGreaterThanOrEqual(2);
   });
 
   it('Adam / AdamW updates of large tensors split into element ranges', () => {

@@ -20,7 +20,7 @@ import { setContentionGuard, threadStats, threadsUnavailableReason } from '../..
 import { type WasmVariant, relaxedSimdSupported, setWasmVariant, wasmVariant } from '../../src/kernels/wasm/backend.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { heap } from '../../src/tensor/tensor.js';
-import { type ThreadTrials, adamTrials, gemmTrials, heapArrays, recurrentTrials } from '../util/thread_trials.js';
+import { type ThreadTrials, adamTrials, emptySequenceTrials, gemmTrials, heapArrays, recurrentTrials } from '../util/thread_trials.js';
 
 const unavailable = threadsUnavailableReason();
 const mem = heapArrays();
@@ -72,6 +72,12 @@ describe.skipIf(unavailable !== '')(`2 threads give the bits of 1 thread${unavai
       // H a multiple of 8 (the wasm NR): every step of the forward (T ≥ 5) and of the backward
       // (T + 1) is a split job, far more than the batch split's 3.
       expect(recurrentTrials(pool, 'lstm', new Rng(31 + variant.length), [0, 0], [512, 560], 8, [1, 15])).toBeGreaterThanOrEqual(6 * (2 * 5 + 1));
+    });
+
+    it(`LSTM over an empty sequence (T = 0) at the unit split's sizes writes nothing around its cache (${variant})`, () => {
+      setWasmVariant(variant);
+      // 2 jobs: the backward's one step job (s = −1) per direction, so the unit split ran.
+      expect(emptySequenceTrials(pool, new Rng(47 + variant.length))).toBeGreaterThanOrEqual(2);
     });
 
     it(`Adam / AdamW updates of large tensors split into element ranges (${variant})`, () => {

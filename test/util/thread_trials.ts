@@ -239,3 +239,35 @@ export function adamTrials(t: ThreadTrials, rng: Rng): number {
   }
   return split;
 }
+
+/**
+ * An LSTM forward then backward over an empty sequence (T = 0) at sizes the split by hidden
+ * units takes (H = 512, B = 2), forward and reverse, each run by `sameBits`. The cache and y are
+ * 0-length views in the middle of NaN-filled guard blocks, which are checked outputs: nothing may
+ * be written around them (the unit split's prep used to write a step's h and c rows into an empty
+ * cache, at cache[0 … H) or, reversed, at cache[−H … 0)). Also checked: h_T = h0, c_T = c0,
+ * dh0 = dh_T, dc0 = dc_T. Returns the jobs the 2-thread runs split.
+ */
+export function emptySequenceTrials(t: ThreadTrials, rng: Rng): number {
+  const { rand, nans } = t.mem;
+  const B = 2, T = 0, I = 3, H = 512, G = 4 * H, GUARD = 2 * H;
+  let split = 0;
+  for (const reverse of [false, true]) {
+    const x = rand(rng, 1).subarray(0, 0), wih = rand(rng, G * I), whh = rand(rng, G * H);
+    const bih = rand(rng, G), bhh = rand(rng, G), h0 = rand(rng, B * H), c0 = rand(rng, B * H);
+    const dhT = rand(rng, B * H), dcT = rand(rng, B * H);
+    const init = [
+      nans(2 * GUARD), nans(2 * GUARD), nans(B * H), nans(B * H), nans(B * H), nans(B * H), nans(lstmBackwardWorkSize(B, T, I, H)),
+      rand(rng, G * I), rand(rng, G * H), rand(rng, G), rand(rng, G),
+    ];
+    split += sameBits(t, init, ([cacheGuard, yGuard, hT, cT, dh0, dc0, work, dwih, dwhh, dbih, dbhh]) => {
+      const cache = cacheGuard!.subarray(GUARD, GUARD), y = yGuard!.subarray(GUARD, GUARD);
+      const common = { B, T, I, H, x, wih, whh, mask: null, reverse, hMask: null, bih, bhh, h0, c0 };
+      lstmForward({ ...common, y, hT: hT!, cT: cT!, cache });
+      lstmBackward({ ...common, cache, dy: null, dhT, dcT, dx: nans(1).subarray(0, 0), dh0: dh0!, dc0: dc0!, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
+      expect(firstBitDifference([cacheGuard!, yGuard!], [nans(2 * GUARD), nans(2 * GUARD)])).toBeNull();
+      expect(firstBitDifference([hT!, cT!, dh0!, dc0!], [h0, c0, dhT, dcT])).toBeNull();
+    });
+  }
+  return split;
+}
