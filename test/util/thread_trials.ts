@@ -157,9 +157,9 @@ export function gemmTrials(t: ThreadTrials, rng: Rng, shapes: GemmShapes): numbe
 /**
  * 6 random trials of a fused cell's forward then backward, each run by `sameBits`: B from
  * `batch` (default 16-27 rows, so every job is large enough to split), T 5-9, I 37-80, H from `rnnH` for the RNN
- * and from `cellH` (default 40-90) for LSTM/GRU, rounded to a multiple of `hStep`; masks on odd trials, reverse on even ones, null b_ih (trial 2), b_hh
- * and dh_T (trial 3), h0 or c0 (trial % 3), a recurrent-dropout mask (trial 4), GRU reset-before
- * (trial 5), RNN relu (trial 1). The checked outputs: y, h_T, c_T, cache, dx, dh0, dc0, work and
+ * and from `cellH` (default 40-90) for LSTM/GRU, rounded to a multiple of `hStep`; masks on odd trials and trial 4, reverse on even ones, null b_ih (trial 2), b_hh
+ * and dh_T (trial 3), h0 or c0 (trial % 3), a recurrent-dropout mask (trial 4: with a mask and
+ * reversed), null dy, dc_T, dx, dh0 and dc0 and GRU reset-before (trial 5), RNN relu (trial 1). The checked outputs: y, h_T, c_T, cache, dx, dh0, dc0, work and
  * the accumulated dW_ih, dW_hh, db_ih, db_hh. Returns the jobs the 2-thread runs split.
  */
 export function recurrentTrials(t: ThreadTrials, cell: 'rnn' | 'lstm' | 'gru', rng: Rng, rnnH: Range, cellH: Range = [40, 90], hStep = 1, batch: Range = [16, 27]): number {
@@ -171,7 +171,7 @@ export function recurrentTrials(t: ThreadTrials, cell: 'rnn' | 'lstm' | 'gru', r
     const I = int(rng, 37, 80);
     const H = cell === 'rnn' ? int(rng, ...rnnH) : hStep * Math.round(int(rng, ...cellH) / hStep);
     const G = cell === 'lstm' ? 4 * H : cell === 'gru' ? 3 * H : H;
-    const withMask = trial % 2 === 1;
+    const withMask = trial % 2 === 1 || trial === 4;
     const mask = withMask ? new Uint8Array(B * T).map((_, i) => (i % T < 1 + ((i * 7) % T) ? 1 : 0)) : null;
     const x = rand(rng, B * T * I);
     const wih = rand(rng, G * I);
@@ -187,27 +187,31 @@ export function recurrentTrials(t: ThreadTrials, cell: 'rnn' | 'lstm' | 'gru', r
     const relu = trial === 1;
     const cacheSize = cell === 'lstm' ? lstmCacheSize(B, T, H) : cell === 'gru' ? gruCacheSize(B, T, H) : rnnCacheSize(B, T, H);
     const workSize = cell === 'lstm' ? lstmBackwardWorkSize(B, T, I, H) : cell === 'gru' ? gruBackwardWorkSize(B, T, I, H) : rnnBackwardWorkSize(B, T, I, H);
-    const dy = rand(rng, B * T * H);
+    // Trial 5: no dy, dc_T, dx, dh0 or dc0 (drawn all the same, so the other trials keep their data).
+    const noGrads = trial === 5;
+    const dyDrawn = rand(rng, B * T * H);
+    const dy = noGrads ? null : dyDrawn;
     const dhT = trial === 3 ? null : rand(rng, B * H);
-    const dcT = rand(rng, B * H);
+    const dcTDrawn = rand(rng, B * H);
+    const dcT = noGrads ? null : dcTDrawn;
     // Outputs: y, hT, cT, cache (forward); dx, dh0, dc0, work, then the accumulated dW_ih,
     // dW_hh, db_ih, db_hh starting from random values (they are `+=`).
     const init = [
-      nans(B * T * H), nans(B * H), nans(B * H), nans(cacheSize), nans(B * T * I), nans(B * H), nans(B * H), nans(workSize),
+      nans(B * T * H), nans(B * H), nans(B * H), nans(cacheSize), noGrads ? null : nans(B * T * I), noGrads ? null : nans(B * H), noGrads ? null : nans(B * H), nans(workSize),
       rand(rng, G * I), rand(rng, G * H), bih === null ? null : rand(rng, G), bhh === null ? null : rand(rng, G),
     ];
     split += sameBits(t, init, ([y, hT, cT, cache, dx, dh0, dc0, work, dwih, dwhh, dbih, dbhh]) => {
       const common = { B, T, I, H, x, wih, whh, mask, reverse, hMask };
       if (cell === 'lstm') {
         lstmForward({ ...common, bih, bhh, h0, c0, y: y!, hT: hT!, cT: cT!, cache: cache! });
-        lstmBackward({ ...common, bih, bhh, h0, c0, cache: cache!, dy, dhT, dcT, dx: dx!, dh0: dh0!, dc0: dc0!, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
+        lstmBackward({ ...common, bih, bhh, h0, c0, cache: cache!, dy, dhT, dcT, dx, dh0, dc0, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
       } else if (cell === 'gru') {
         gruForward({ ...common, resetAfter, bih, bhh, h0, y: y!, hT: hT!, cache: cache! });
-        gruBackward({ ...common, resetAfter, bih, bhh, h0, cache: cache!, dy, dhT, dx: dx!, dh0: dh0!, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
+        gruBackward({ ...common, resetAfter, bih, bhh, h0, cache: cache!, dy, dhT, dx, dh0, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
       } else {
         const activation = relu ? 'relu' : 'tanh';
         rnnForward({ ...common, activation, bih, bhh, h0, y: y!, hT: hT!, cache: cache! });
-        rnnBackward({ ...common, activation, bih, bhh, h0, cache: cache!, dy, dhT, dx: dx!, dh0: dh0!, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
+        rnnBackward({ ...common, activation, bih, bhh, h0, cache: cache!, dy, dhT, dx, dh0, dwih: dwih!, dwhh: dwhh!, dbih, dbhh, work: work! });
       }
     });
   }
