@@ -24,7 +24,7 @@
  */
 
 import { heap } from '../../tensor/tensor.js';
-import { type KernelExports, type WasmVariant, kernelsWasmBytes, wasmKernels, wasmVariant } from '../wasm/backend.js';
+import { type KernelExports, type WasmVariant, kernelsModule, wasmKernels, wasmVariant } from '../wasm/backend.js';
 
 /** The part entry points of csrc/threads.c and csrc/recurrent.c a job can name. */
 export const PART_FUNCTIONS = [
@@ -288,7 +288,9 @@ function getPool(): Pool | null {
   stopPool();
   try {
     const { Worker } = builtin<{ Worker: WorkerCtor }>('node:worker_threads')!;
-    const module = new WebAssembly.Module(kernelsWasmBytes(variant));
+    // The calling thread's compiled module (already optimized code): the workers instantiate it
+    // without compiling again.
+    const module = kernelsModule(variant, true);
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const c = new Int32Array(control);
     const p: Pool = { n, variant, k, c, args: new Float64Array(control, ARGS_BYTE, MAX_ARGS), workers: [], ws: new Array<number>(n).fill(0), wsBytes: 0, seq: 0, jobs: 0, winWall: 0, winCpu: 0, backoffUntil: 0, backoffMs: GUARD_FIRST_BACKOFF_MS, guarded: 0, exited: [] };
