@@ -41,6 +41,8 @@ export function toRow({ w, mode, impl, threads, rec, trainFactor = 3 }) {
     row.p90_ms = rec.unit_p90_ms != null ? rec.unit_p90_ms * (rec.step_ms_is_derived ? w.batch : 1) : null;
   }
   if (rec.foreign_cpu_cores != null) row.foreign_cpu_cores = rec.foreign_cpu_cores;
+  // Our backends at ≥ 2 threads: split jobs, and those the contention guard ran on one thread.
+  if (rec.thread_jobs) row.thread_jobs = rec.thread_jobs;
   if (rec.blas != null) row.blas = rec.blas; // PyTorch: the BLAS it runs on
   if (rec.loss_first != null) row.loss_first = rec.loss_first;
   if (rec.loss_last != null) row.loss_last = rec.loss_last;
@@ -156,7 +158,11 @@ export function formatTable(rows) {
     fmtNum(r.gflops, 3),
     r.ratio_vs_torch == null ? '–' : fmtNum(r.ratio_vs_torch, 3),
     r.peak_rss_mb == null ? '–' : r.peak_rss_mb.toFixed(1),
-    r.status + (r.n_timed && r.status !== 'ok' ? ` n=${r.n_timed}` : '') + (r.foreign_cpu_cores > 0.3 ? ` (busy machine: +${r.foreign_cpu_cores.toFixed(1)} cores)` : '') + (r.note ? ` — ${r.note}` : ''),
+    r.status +
+      (r.n_timed && r.status !== 'ok' ? ` n=${r.n_timed}` : '') +
+      (r.foreign_cpu_cores > 0.3 ? ` (busy machine: +${r.foreign_cpu_cores.toFixed(1)} cores)` : '') +
+      (r.thread_jobs?.guarded > 0 ? ` (contention guard: ${r.thread_jobs.guarded} of ${r.thread_jobs.guarded + r.thread_jobs.jobs} jobs on one thread)` : '') +
+      (r.note ? ` — ${r.note}` : ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const right = new Set([3, 4, 5, 6, 7, 8]);

@@ -111,6 +111,15 @@ describe('repeated runs and the thread target', () => {
     ]);
   });
 
+  it('the table says when the contention guard kept split jobs on one thread', () => {
+    const rec = { status: 'ok', step_ms: 20, n_timed: 10, thread_jobs: { jobs: 30, worker_parts: 28, guarded: 10 } };
+    const r = toRow({ w: tiny, mode: 'infer', impl: 'recurrent-native', threads: 2, rec });
+    expect(r.thread_jobs).toEqual(rec.thread_jobs);
+    expect(formatTable([r])).toMatch(/ok \(contention guard: 10 of 40 jobs on one thread\)/);
+    const quiet = toRow({ w: tiny, mode: 'infer', impl: 'recurrent-native', threads: 2, rec: { ...rec, thread_jobs: { jobs: 40, worker_parts: 40, guarded: 0 } } });
+    expect(formatTable([quiet])).not.toMatch(/contention guard/);
+  });
+
   it('--repeat takes a positive integer', () => {
     expect(parseCli(['--repeat', '3']).repeat).toBe(3);
     expect(parseCli([]).repeat).toBe(1);
