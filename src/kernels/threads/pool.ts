@@ -250,6 +250,15 @@ function stopPool(): void {
 }
 
 /**
+ * Starts the worker threads now rather than on the first job that is split (`setThreads` does this
+ * for the wasm backend), so that they have booted when the first large kernel runs. Nothing
+ * happens when threads = 1 or worker threads cannot run here.
+ */
+export function startThreads(): void {
+  getPool();
+}
+
+/**
  * Stops the worker threads (they restart on the next large kernel call); resolves when they have
  * exited. Never needed before exit: the workers do not keep the process alive.
  */
@@ -261,7 +270,7 @@ export async function stopThreads(): Promise<void> {
 
 /** What the pool has done (for tests and diagnostics). */
 export interface ThreadStats {
-  /** Worker threads started (0 until the first job that is split). */
+  /** Worker threads started (0 until the first job that is split, or `startThreads`). */
   workers: number;
   /** Jobs split into parts since the pool started. */
   jobs: number;
