@@ -283,7 +283,9 @@ interface Entry {
  * are rejected. A missing `__metadata__` gives `{}`.
  *
  * Any malformation throws a {@link FormatError} `"<source>: <what>"`: a file shorter than 8
- * bytes, a header length past the end ("truncated: header says N bytes, file has M"), a header
+ * bytes, a file of another kind ("not a safetensors file: … starts with …": a header length that
+ * cannot fit and no '{' at byte 8), a header length past the end ("truncated: header says N bytes,
+ * file has M"), a header
  * that is not UTF-8 JSON object, an entry missing dtype/shape/data_offsets, an unknown dtype, a
  * byte span that disagrees with shape × dtype size, data past the end ("truncated: tensor 'x'
  * needs bytes [a, b) but the data section has c bytes"), overlapping offsets, holes, trailing
@@ -309,6 +311,13 @@ export function decodeSafetensors(
     );
   }
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  // A header that cannot fit, and no '{' where it should start: some other kind of file (a text
+  // file given as --model, say), not a cut one; saying "truncated: header says 7.4e17 bytes"
+  // would mislead.
+  if ((n64 > BigInt(bytes.length - 8) || n64 > BigInt(MAX_HEADER_BYTES)) && bytes.length > 8 && bytes[8] !== 0x7b) {
+    const start = Array.from(bytes.subarray(0, 24), (b) => String.fromCharCode(b)).join('');
+    fail(`not a safetensors file: expected an 8-byte header length and then a JSON header starting with '{', but the file starts with ${JSON.stringify(start)}`);
+  }
   if (n64 > BigInt(bytes.length - 8)) {
     fail(
       `truncated: header says ${n64} bytes, file has ${bytes.length} ` +

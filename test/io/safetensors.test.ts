@@ -317,6 +317,7 @@ describe('decodeSafetensors: malformed files', () => {
     ['header length past the end', handMade('{}', new Uint8Array(4), { length: 1000n }), 'truncated: header says 1000 bytes, file has 20'],
     ['header length 2^64 - 1', handMade('{}', undefined, { length: 2n ** 64n - 1n }), 'truncated: header says 18446744073709551615 bytes, file has 16'],
     ['header cut mid-way', good.subarray(0, 30), 'truncated: header says'],
+    ['a text file, not safetensors', new TextEncoder().encode('AB\tAE B\nBA\tB AE\nCAB\tK AE B\n'), `not a safetensors file: expected an 8-byte header length and then a JSON header starting with '{', but the file starts with "AB\\tAE B\\nBA\\tB AE\\nCAB\\tK AE"`],
     ['header not UTF-8', handMade(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 'header is not valid UTF-8'],
     ['header not JSON', handMade('{"x": {"dtype": '), 'header is not valid JSON'],
     ['header JSON with trailing garbage', handMade('{}}'), 'header is not valid JSON'],
