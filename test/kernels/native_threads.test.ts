@@ -87,6 +87,11 @@ describe.skipIf(unavailable !== '')(`native: 2 threads give the bits of 1 thread
     expect(adamTrials(pool, new Rng(43))).toBe(4);
   });
 
+  it('LSTM unit split at B = 1 and T = 1-2 (batch-1 generation)', () => {
+    // Per trial: T forward steps, T + 1 backward steps and the gradients, all split.
+    expect(recurrentTrials(pool, 'lstm', new Rng(47), [0, 0], [512, 576], 64, [1, 1], [1, 2])).toBeGreaterThanOrEqual(6 * 3);
+  });
+
   it('small work stays on the calling thread', () => {
     setThreads(2);
     const rng = new Rng(5);

@@ -80,6 +80,11 @@ describe.skipIf(unavailable !== '')(`2 threads give the bits of 1 thread${unavai
       expect(emptySequenceTrials(pool, new Rng(47 + variant.length))).toBeGreaterThanOrEqual(2);
     });
 
+    it(`LSTM unit split at B = 1 and T = 1-2 (${variant})`, () => {
+      setWasmVariant(variant);
+      expect(recurrentTrials(pool, 'lstm', new Rng(53 + variant.length), [0, 0], [512, 560], 8, [1, 1], [1, 2])).toBeGreaterThanOrEqual(6 * 3);
+    });
+
     it(`Adam / AdamW updates of large tensors split into element ranges (${variant})`, () => {
       setWasmVariant(variant);
       expect(adamTrials(pool, new Rng(41 + variant.length))).toBe(4);

@@ -156,18 +156,18 @@ export function gemmTrials(t: ThreadTrials, rng: Rng, shapes: GemmShapes): numbe
 
 /**
  * 6 random trials of a fused cell's forward then backward, each run by `sameBits`: B from
- * `batch` (default 16-27 rows, so every job is large enough to split), T 5-9, I 37-80, H from `rnnH` for the RNN
+ * `batch` (default 16-27 rows, so every job is large enough to split), T from `steps` (default 5-9), I 37-80, H from `rnnH` for the RNN
  * and from `cellH` (default 40-90) for LSTM/GRU, rounded to a multiple of `hStep`; masks on odd trials and trial 4, reverse on even ones, null b_ih (trial 2), b_hh
  * and dh_T (trial 3), h0 or c0 (trial % 3), a recurrent-dropout mask (trial 4: with a mask and
  * reversed), null dy, dc_T, dx, dh0 and dc0 and GRU reset-before (trial 5), RNN relu (trial 1). The checked outputs: y, h_T, c_T, cache, dx, dh0, dc0, work and
  * the accumulated dW_ih, dW_hh, db_ih, db_hh. Returns the jobs the 2-thread runs split.
  */
-export function recurrentTrials(t: ThreadTrials, cell: 'rnn' | 'lstm' | 'gru', rng: Rng, rnnH: Range, cellH: Range = [40, 90], hStep = 1, batch: Range = [16, 27]): number {
+export function recurrentTrials(t: ThreadTrials, cell: 'rnn' | 'lstm' | 'gru', rng: Rng, rnnH: Range, cellH: Range = [40, 90], hStep = 1, batch: Range = [16, 27], steps: Range = [5, 9]): number {
   const { rand, nans } = t.mem;
   let split = 0;
   for (let trial = 0; trial < 6; trial++) {
     const B = int(rng, ...batch);
-    const T = int(rng, 5, 9);
+    const T = int(rng, ...steps);
     const I = int(rng, 37, 80);
     const H = cell === 'rnn' ? int(rng, ...rnnH) : hStep * Math.round(int(rng, ...cellH) / hStep);
     const G = cell === 'lstm' ? 4 * H : cell === 'gru' ? 3 * H : H;
