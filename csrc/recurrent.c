@@ -285,6 +285,55 @@ void rnn_backward_grads_part(int part, int nparts, float *ws, int B, int T, int 
 
 /* ---- LSTM ----------------------------------------------------------------------------------- */
 
+/*
+ * The LSTM cell on n hidden units of one row (n = H, or a thread's range of them): `g` points at
+ * the row's first unit in the input gate's block, the other gates H floats apart. Forward: g holds
+ * the pre-activations without biases (`bs`, same layout) and gets i, f, g, o; c (`cs`) and h
+ * (`hs`, `yr`) are updated. The fused kernels and the split by hidden units both run this, so they
+ * compute each element with the same operations.
+ */
+INLINE void lstm_cell_forward(int H, int n, float *g, const float *bs, float *cs, float *hs, float *yr) {
+  FOR4(j, k, n, {
+    const v4f i = vsigmoid(loadn(g + j, k) + loadn(bs + j, k));
+    const v4f f = vsigmoid(loadn(g + H + j, k) + loadn(bs + H + j, k));
+    const v4f gg = vtanh(loadn(g + 2 * H + j, k) + loadn(bs + 2 * H + j, k));
+    const v4f o = vsigmoid(loadn(g + 3 * H + j, k) + loadn(bs + 3 * H + j, k));
+    storen(g + j, i, k);
+    storen(g + H + j, f, k);
+    storen(g + 2 * H + j, gg, k);
+    storen(g + 3 * H + j, o, k);
+    const v4f c = f * loadn(cs + j, k) + i * gg;
+    const v4f h = o * vtanh(c);
+    storen(cs + j, c, k);
+    storen(hs + j, h, k);
+    storen(yr + j, h, k);
+  });
+}
+
+/*
+ * Backward of lstm_cell_forward on the same n units: gate activations `g`, the previous cell
+ * state `cPrev`, dy of the row (null: none) and the carried dh (`dhn`) and dc (`dcn`, updated to
+ * dc·f) give the gate derivatives `d` (same layout as g).
+ */
+INLINE void lstm_cell_backward(int H, int n, const float *g, const float *cPrev, const float *dy, const float *dhn,
+                               float *dcn, float *d) {
+  FOR4(j, k, n, {
+    const v4f one = splat4(1.0f);
+    const v4f i = loadn(g + j, k), f = loadn(g + H + j, k), gg = loadn(g + 2 * H + j, k);
+    const v4f o = loadn(g + 3 * H + j, k);
+    const v4f cp = loadn(cPrev + j, k);
+    const v4f tc = vtanh(f * cp + i * gg);
+    v4f dh = loadn(dhn + j, k);
+    if (dy != 0) dh = loadn(dy + j, k) + dh;
+    const v4f dc = loadn(dcn + j, k) + dh * o * (one - tc * tc);
+    storen(d + j, dc * gg * i * (one - i), k);
+    storen(d + H + j, dc * cp * f * (one - f), k);
+    storen(d + 2 * H + j, dc * i * (one - gg * gg), k);
+    storen(d + 3 * H + j, dh * tc * o * (one - o), k);
+    storen(dcn + j, dc * f, k);
+  });
+}
+
 /* Batch rows [b0, b1) of lstm_forward (see rnn_forward_rows). */
 static void lstm_forward_rows(int B, int b0, int b1, int T, int I, int H, const float *x, const float *wih,
                               const float *whh, const float *bih, const float *bhh, const float *h0, const float *c0,
@@ -325,22 +374,7 @@ static void lstm_forward_rows(int B, int b0, int b1, int T, int I, int H, const 
         fill_zero(yr, H);
         continue;
       }
-      float *cs = cT + b * H, *hs = hT + b * H;
-      FOR4(j, k, H, {
-        const v4f i = vsigmoid(loadn(g + j, k) + loadn(bsum + j, k));
-        const v4f f = vsigmoid(loadn(g + H + j, k) + loadn(bsum + H + j, k));
-        const v4f gg = vtanh(loadn(g + 2 * H + j, k) + loadn(bsum + 2 * H + j, k));
-        const v4f o = vsigmoid(loadn(g + 3 * H + j, k) + loadn(bsum + 3 * H + j, k));
-        storen(g + j, i, k);
-        storen(g + H + j, f, k);
-        storen(g + 2 * H + j, gg, k);
-        storen(g + 3 * H + j, o, k);
-        const v4f c = f * loadn(cs + j, k) + i * gg;
-        const v4f h = o * vtanh(c);
-        storen(cs + j, c, k);
-        storen(hs + j, h, k);
-        storen(yr + j, h, k);
-      });
+      lstm_cell_forward(H, H, g, bsum, cT + b * H, hT + b * H, yr);
     }
   }
 }
@@ -395,23 +429,8 @@ static void lstm_backward_rows(int B, int b0, int b1, int T, int I, int H, const
         fill_zero(d, G);
         continue;
       }
-      const float *g = gates + (b * T + t) * G;
-      float *dhn = dhNext + b * H, *dcn = dcNext + b * H;
-      FOR4(j, k, H, {
-        const v4f one = splat4(1.0f);
-        const v4f i = loadn(g + j, k), f = loadn(g + H + j, k), gg = loadn(g + 2 * H + j, k);
-        const v4f o = loadn(g + 3 * H + j, k);
-        const v4f cPrev = loadn(cp + row + j, k);
-        const v4f tc = vtanh(f * cPrev + i * gg);
-        v4f dh = loadn(dhn + j, k);
-        if (dy != 0) dh = loadn(dy + row + j, k) + dh;
-        const v4f dc = loadn(dcn + j, k) + dh * o * (one - tc * tc);
-        storen(d + j, dc * gg * i * (one - i), k);
-        storen(d + H + j, dc * cPrev * f * (one - f), k);
-        storen(d + 2 * H + j, dc * i * (one - gg * gg), k);
-        storen(d + 3 * H + j, dh * tc * o * (one - o), k);
-        storen(dcn + j, dc * f, k);
-      });
+      lstm_cell_backward(H, H, gates + (b * T + t) * G, cp + row, dy == 0 ? 0 : dy + row, dhNext + b * H,
+                         dcNext + b * H, d);
     }
     gemm_packed(B, H, G, dA + t * G, T * G, bp, 0.0f, dhm, H, ws);
     for (int b = 0; b < B; b++) {
@@ -533,23 +552,7 @@ void lstm_forward_step_part(int part, int nparts, float *ws, int s, int B, int T
       fill_zero(yr, n);
       continue;
     }
-    float *cs = cT + b * H + u0, *hs = hT + b * H + u0;
-    const float *bs = bsum + u0;
-    FOR4(j, k, n, {
-      const v4f i = vsigmoid(loadn(g + j, k) + loadn(bs + j, k));
-      const v4f f = vsigmoid(loadn(g + H + j, k) + loadn(bs + H + j, k));
-      const v4f gg = vtanh(loadn(g + 2 * H + j, k) + loadn(bs + 2 * H + j, k));
-      const v4f o = vsigmoid(loadn(g + 3 * H + j, k) + loadn(bs + 3 * H + j, k));
-      storen(g + j, i, k);
-      storen(g + H + j, f, k);
-      storen(g + 2 * H + j, gg, k);
-      storen(g + 3 * H + j, o, k);
-      const v4f c = f * loadn(cs + j, k) + i * gg;
-      const v4f h = o * vtanh(c);
-      storen(cs + j, c, k);
-      storen(hs + j, h, k);
-      storen(yr + j, h, k);
-    });
+    lstm_cell_forward(H, n, g, bsum + u0, cT + b * H + u0, hT + b * H + u0, yr);
   }
   if (s + 1 < T) {
     const int tn = reverse ? T - 2 - s : s + 1;
@@ -601,23 +604,8 @@ void lstm_backward_step_part(int part, int nparts, float *ws, int s, int B, int 
       for (int q = 0; q < 4; q++) fill_zero(d + q * H, n);
       continue;
     }
-    const float *g = gates + (b * T + t) * G + u0;
-    float *dhn = dhNext + b * H + u0, *dcn = dcNext + b * H + u0;
-    FOR4(j, k, n, {
-      const v4f one = splat4(1.0f);
-      const v4f i = loadn(g + j, k), f = loadn(g + H + j, k), gg = loadn(g + 2 * H + j, k);
-      const v4f o = loadn(g + 3 * H + j, k);
-      const v4f cPrev = loadn(cp + row + j, k);
-      const v4f tc = vtanh(f * cPrev + i * gg);
-      v4f dh = loadn(dhn + j, k);
-      if (dy != 0) dh = loadn(dy + row + j, k) + dh;
-      const v4f dc = loadn(dcn + j, k) + dh * o * (one - tc * tc);
-      storen(d + j, dc * gg * i * (one - i), k);
-      storen(d + H + j, dc * cPrev * f * (one - f), k);
-      storen(d + 2 * H + j, dc * i * (one - gg * gg), k);
-      storen(d + 3 * H + j, dh * tc * o * (one - o), k);
-      storen(dcn + j, dc * f, k);
-    });
+    lstm_cell_backward(H, n, gates + (b * T + t) * G + u0, cp + row, dy == 0 ? 0 : dy + row, dhNext + b * H + u0,
+                       dcNext + b * H + u0, d);
   }
 }
 
