@@ -647,6 +647,20 @@ static void gemm_part(const void *job, int part, int np, float *ws) {
  * csrc/gemm.c's sgemm with byte offsets a, b, c into the memory (the wasm module's signature
  * without `scratch`: the add-on has its own).
  */
+/*
+ * sgemm split across the pool by columns (or rows) of C when it is worth it, else on this thread;
+ * `ws` holds sgemm_scratch_bytes(). js_sgemm and the LSTM split by hidden units call it.
+ */
+static void pool_sgemm(Pool *p, int tA, int tB, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc, float *ws) {
+  const GemmJob g = {tA != 0, tB != 0, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+  if (M > 0 && N > 0 && K > 0 && alpha != 0.0f) {
+    const int np = parts_for(p, N >= M ? (double)N / PART_COLS : (double)M / PART_ROWS, 2.0 * M * N * K);
+    if (run_parts(p, gemm_part, &g, np, ws, sgemm_scratch_bytes())) return;
+  }
+  sgemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws);
+}
+
 static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   Binding *m = binding_of(env, info);
   if (!m) return NULL;
@@ -667,14 +681,8 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
     if (!span_ok(m, b, tB ? (int64_t)(N - 1) * ldb + K : (int64_t)(K - 1) * ldb + N))
       return throw_range(env, "recurrent native: sgemm: B lies outside the memory");
   }
-  const GemmJob j = {tA != 0, tB != 0, M, N, K, lda, ldb, ldc, alpha, beta, (const float *)(m->base + a),
-                     (const float *)(m->base + b), (float *)(m->base + c)};
-  if (K > 0 && alpha != 0.0f) {
-    Pool *p = &m->state->pool;
-    const int np = parts_for(p, N >= M ? (double)N / PART_COLS : (double)M / PART_ROWS, 2.0 * M * N * K);
-    if (run_parts(p, gemm_part, &j, np, m->state->scratch, sgemm_scratch_bytes())) return NULL;
-  }
-  sgemm(j.tA, j.tB, M, N, K, alpha, j.A, lda, j.B, ldb, beta, j.C, ldc, m->state->scratch);
+  pool_sgemm(&m->state->pool, tA, tB, M, N, K, alpha, (const float *)(m->base + a), lda, (const float *)(m->base + b),
+             ldb, beta, (float *)(m->base + c), ldc, m->state->scratch);
   return NULL;
 }
 
@@ -830,17 +838,6 @@ SEQ_BACKWARD_RUN(gru_backward_grads_run, gru_backward_grads_part)
   }
 LSTM_BACKWARD_RUN(lstm_backward_rows_run, lstm_backward_rows_part)
 LSTM_BACKWARD_RUN(lstm_backward_grads_run, lstm_backward_grads_part)
-
-/* sgemm split across the pool when it is worth it (as js_sgemm), else on this thread; `ws` ≥ sgemm_scratch_bytes(). */
-static void pool_sgemm(Pool *p, int tA, int tB, int M, int N, int K, float alpha, const float *A, int lda,
-                       const float *B, int ldb, float beta, float *C, int ldc, float *ws) {
-  const GemmJob g = {tA != 0, tB != 0, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
-  if (M > 0 && N > 0 && K > 0 && alpha != 0.0f) {
-    const int np = parts_for(p, N >= M ? (double)N / PART_COLS : (double)M / PART_ROWS, 2.0 * M * N * K);
-    if (run_parts(p, gemm_part, &g, np, ws, sgemm_scratch_bytes())) return;
-  }
-  sgemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws);
-}
 
 /*
  * The LSTM split by hidden units, one job per time step (csrc/recurrent.c, lstm_step_split_ok):

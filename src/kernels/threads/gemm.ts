@@ -15,6 +15,14 @@ import { partsFor, runParts } from './pool.js';
 export const GEMM_MIN_FLOPS_PER_PART = 1 << 20;
 
 /**
+ * Parts for an M×N×K GEMM (1: not worth splitting): ranges of 8 columns of C when N ≥ M, else of 4
+ * rows, each at least GEMM_MIN_FLOPS_PER_PART of work; at most one per thread.
+ */
+export function gemmParts(M: number, N: number, K: number): number {
+  return partsFor(Math.min(N >= M ? N / 8 : M / 4, (2 * M * N * K) / GEMM_MIN_FLOPS_PER_PART));
+}
+
+/**
  * Runs the GEMM on several threads when it is large enough and every array is a Float32Array on
  * the heap; returns false (nothing written) otherwise. Same arguments as `ref/gemm.ts`.
  */
@@ -37,8 +45,7 @@ export function tryThreadedGemm(
   ldc: number,
 ): boolean {
   if (M <= 0 || N <= 0 || K <= 0 || alpha === 0) return false;
-  const flops = 2 * M * N * K;
-  const np = partsFor(Math.min(N >= M ? N / 8 : M / 4, flops / GEMM_MIN_FLOPS_PER_PART));
+  const np = gemmParts(M, N, K);
   if (np < 2) return false;
   const k = wasmKernels();
   if (k === null || aOff < 0 || bOff < 0 || cOff < 0) return false;

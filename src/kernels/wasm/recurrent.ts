@@ -14,7 +14,7 @@ import { heap } from '../../tensor/tensor.js';
 import type { GruBackwardArgs, GruForwardArgs } from '../ref/gru.js';
 import type { LstmBackwardArgs, LstmForwardArgs } from '../ref/lstm.js';
 import type { RnnBackwardArgs, RnnForwardArgs } from '../ref/rnn.js';
-import { GEMM_MIN_FLOPS_PER_PART } from '../threads/gemm.js';
+import { gemmParts } from '../threads/gemm.js';
 import { type PartFunction, partsFor, runParts } from '../threads/pool.js';
 import { type CoreKernels, type KernelExports, type KernelSet, WASM_KERNELS, f32Addr, intAddr } from './backend.js';
 
@@ -66,8 +66,7 @@ function stepParts(ks: KernelSet, k: KernelExports, B: number, H: number): numbe
 /** sgemm on heap byte addresses, split across the pool when worth it (threads/gemm.ts), else on this thread; `ws` ≥ sgemm_scratch_bytes(). */
 function poolSgemm(k: KernelExports, ws: number, tA: number, tB: number, M: number, N: number, K: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
   const args = [tA, tB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc] as const;
-  const np = partsFor(Math.min(N >= M ? N / 8 : M / 4, (2 * M * N * K) / GEMM_MIN_FLOPS_PER_PART));
-  if (!runParts('sgemm_part', np, ws, k.sgemm_scratch_bytes(), args)) k.sgemm(...args, ws);
+  if (!runParts('sgemm_part', gemmParts(M, N, K), ws, k.sgemm_scratch_bytes(), args)) k.sgemm(...args, ws);
 }
 
 /** Runs `fn` in `np` parts on the pool, or as its single part on this thread. */
